@@ -24,7 +24,7 @@ from collections.abc import Collection
 from typing import Any, Literal, NamedTuple, NotRequired, TypedDict
 
 from .clock import check_device, parse_stamp, wall_ms_of
-from .errors import InvalidMutation, InvalidRecord
+from .errors import InvalidMutation, InvalidRecord, InvalidStamp
 
 # How far, in ms, a stamp may be ahead of the server's clock and still win a
 # concurrent edit. It stops a phone with a fast clock from winning every edit.
@@ -300,7 +300,7 @@ def _copy_record(
     ):
         raise InvalidMutation(
             f"Mutation for {mutation['entity']!r} record "
-            f"{mutation['record_id']!r} was applied to {where}; "
+            f"{mutation['record_id']!r} cannot apply to {where}; "
             "load the record the mutation names."
         )
     if not isinstance(record.get("fields"), dict):
@@ -362,7 +362,12 @@ def _check_mutation(mutation: Mutation | dict[str, Any]) -> None:
             f"{name} sets deleted to {fields['deleted']!r}; send true or false."
         )
     _check_base(name, mutation.get("base", {}))
-    parse_stamp(mutation.get("hlc"))  # type: ignore[arg-type]
+    if not isinstance(mutation.get("hlc"), str):
+        raise InvalidStamp(
+            f"{name} has hlc {mutation.get('hlc')!r}; send the device's clock "
+            "stamp of the edit."
+        )
+    parse_stamp(mutation["hlc"])
 
 
 def _check_base(name: str, base: Any) -> None:
