@@ -8,8 +8,8 @@ received, so tests can run real pywebpush end to end without the internet:
   ahead, ``sub`` a ``mailto:`` or ``https:`` URL. A bad header gets 401. A key other
   than the one the subscription was made with gets 403.
 - ``TTL`` present (400 if not), ``Urgency`` one of the RFC 8030 values if present.
-- A body of at most 4,096 bytes (413 if larger), encrypted with ``aes128gcm`` to the
-  subscription's keys (RFC 8291), which the receiver decrypts.
+- A body of at most 4,096 bytes (413 if larger, as RFC 8291 allows), encrypted
+  with ``aes128gcm`` to the subscription's keys, which the receiver decrypts.
 
 Each subscription has a queue of scripted replies (status and optional Retry-After).
 A request that passes the checks takes the next reply, or 201 when the queue is
@@ -35,7 +35,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-# Largest request body a push service must accept (RFC 8030).
+# Largest body a push service is required to accept (RFC 8291 section 4).
 MAX_BODY_BYTES = 4096
 
 # Latest `exp` a VAPID token may carry, in seconds from now (RFC 8292).
@@ -46,7 +46,7 @@ URGENCIES = ("very-low", "low", "normal", "high")
 
 @dataclass(frozen=True)
 class Reply:
-    """A scripted answer: the HTTP status and an optional Retry-After value."""
+    """Scripted reply: the HTTP status and an optional Retry-After value."""
 
     status: int
     retry_after: str | None = None
@@ -85,7 +85,7 @@ class Subscriber:
 
 
 class Rejection(Exception):
-    """Raised inside the handler to answer with an error status and reason."""
+    """Raised inside the handler to reply with an error status and reason."""
 
     def __init__(self, status: int, reason: str) -> None:
         super().__init__(reason)
@@ -96,7 +96,7 @@ class Rejection(Exception):
 class PushReceiver:
     """A threaded HTTP push service on 127.0.0.1 and an ephemeral port.
 
-    Use it as a context manager; it stops when the block ends.
+    Use it as a context manager, which stops the server when the block ends.
     """
 
     def __init__(self) -> None:
@@ -117,7 +117,10 @@ class PushReceiver:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="push-receiver", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="push-receiver",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -136,7 +139,7 @@ class PushReceiver:
     def origin(self) -> str:
         """Scheme, host and port, the value a VAPID `aud` claim must have."""
         if self._server is None:
-            raise RuntimeError("The push receiver is not running; call start().")
+            raise RuntimeError("The push receiver is not running. Call start() first.")
 
         return f"http://127.0.0.1:{self._server.server_port}"
 
@@ -205,7 +208,7 @@ class PushReceiver:
             raise Rejection(404, f"No subscription {record.subscription_id}.")
 
         if len(body) > MAX_BODY_BYTES:
-            raise Rejection(413, f"Body is {len(body)} bytes; max {MAX_BODY_BYTES}.")
+            raise Rejection(413, f"Body is {len(body)} bytes, over {MAX_BODY_BYTES}.")
 
         record.claims, record.vapid_key = verify_vapid(
             headers.get("Authorization"), self.origin, time.time()

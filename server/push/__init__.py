@@ -1,9 +1,9 @@
 """Web Push: VAPID keys and delivery of encrypted messages to push services.
 
 ``vapid`` creates and loads the server's VAPID key pair. ``delivery`` encrypts one
-payload for one subscription, sends it, and retries what a push service asks to be
-retried. Neither module imports Flask or touches the database, so callers pass in
-keys, subscriptions and the transport.
+payload for one subscription, sends it, and retries the failures a push service
+reports as temporary. Neither module imports Flask or touches the database, so
+callers pass in keys, subscriptions and the transport.
 
 Exceptions::
 

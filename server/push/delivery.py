@@ -1,4 +1,4 @@
-"""Send one encrypted Web Push message to one subscription, retrying when asked.
+"""Send one encrypted Web Push message to one subscription, with retries.
 
 One delivery moves through these states::
 
@@ -35,16 +35,16 @@ from server.push import PushError
 
 logger = logging.getLogger(__name__)
 
-# Largest JSON payload accepted, in bytes of UTF-8. Push services must accept 4,096
-# bytes of body (RFC 8030), and aes128gcm encryption (RFC 8291) adds 103 bytes: an
-# 86-byte header, a 16-byte tag and a 1-byte padding delimiter. That leaves 3,993
-# bytes of plaintext; the rest is headroom.
+# Largest JSON payload accepted, in bytes of UTF-8. RFC 8291 section 4 lets a push
+# service reject a body over 4,096 bytes, and encryption adds an 86-byte header, a
+# 16-byte tag and a 1-byte padding delimiter. That leaves at most 3,993 bytes of
+# plaintext, and this limit keeps some headroom below it.
 MAX_PAYLOAD_BYTES = 3800
 
-# First backoff delay in seconds; it doubles after each failed attempt.
+# First backoff delay in seconds. It doubles after each failed attempt.
 BASE_RETRY_DELAY_SECONDS = 1.0
 
-# Longest wait between attempts in seconds, whatever Retry-After asks for.
+# Longest wait between attempts in seconds, whatever Retry-After requests.
 MAX_RETRY_DELAY_SECONDS = 60.0
 
 # Connect and read timeout of one request to the push service, in seconds.
@@ -121,7 +121,7 @@ def deliver(
                 data=data,
                 vapid_private_key=signer,
                 # pywebpush writes aud and exp into this dict, so each call needs
-                # its own; a reused dict would carry another endpoint's aud.
+                # its own. A reused dict would carry another endpoint's aud.
                 vapid_claims={"sub": subject},
                 ttl=ttl,
                 headers={"Urgency": urgency},
@@ -162,7 +162,9 @@ def deliver(
 
         if not is_retryable(http_status):
             logger.warning(
-                "Push to %s rejected with status %s; not retrying", host, http_status
+                "Push to %s rejected with status %s, which is not retried",
+                host,
+                http_status,
             )
             return DeliveryResult("failed", http_status, attempt)
 
@@ -178,7 +180,7 @@ def deliver(
             sleep(delay)
 
     logger.warning(
-        "Push to %s failed after %s attempts; last status %s",
+        "Push to %s failed after %s attempts, last status %s",
         host,
         max_attempts,
         http_status,
@@ -193,7 +195,7 @@ def check_delivery_options(ttl: int, urgency: str, max_attempts: int) -> None:
 
     if urgency not in URGENCIES:
         raise ValueError(
-            f"Urgency {urgency!r} is invalid; use one of {', '.join(URGENCIES)}."
+            f"Urgency {urgency!r} is invalid. Use one of {', '.join(URGENCIES)}."
         )
 
     if max_attempts < 1:
@@ -255,9 +257,9 @@ def encode_payload(payload: Mapping[str, Any]) -> bytes:
     if len(data) > MAX_PAYLOAD_BYTES:
         raise PayloadTooLargeError(
             f"Push payload is {len(data):,} bytes of JSON but the limit is"
-            f" {MAX_PAYLOAD_BYTES:,} bytes, because push services accept 4,096 bytes"
-            " after encryption adds its overhead. Send ids and let the app fetch"
-            " the rest."
+            f" {MAX_PAYLOAD_BYTES:,} bytes, because push services may reject a body"
+            " over 4,096 bytes once encryption adds its overhead. Send ids and let"
+            " the app fetch the rest."
         )
 
     return data

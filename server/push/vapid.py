@@ -65,7 +65,7 @@ def load_vapid_key(folder: str | os.PathLike[str]) -> ec.EllipticCurvePrivateKey
         pem = path.read_bytes()
     except FileNotFoundError:
         raise VapidKeyError(
-            f"No VAPID private key found at {path}; create one with"
+            f"No VAPID private key found at {path}. Create one with"
             " create_vapid_key() before sending push messages."
         ) from None
 
@@ -80,8 +80,8 @@ def load_vapid_key(folder: str | os.PathLike[str]) -> ec.EllipticCurvePrivateKey
         private_key.curve, ec.SECP256R1
     ):
         raise VapidKeyError(
-            f"The VAPID private key at {path} is not a P-256 key; VAPID (RFC 8292)"
-            " signs with ES256, which needs P-256."
+            f"The VAPID private key at {path} is not a P-256 key, but VAPID"
+            " (RFC 8292) signs with ES256, which needs P-256."
         )
 
     return private_key
