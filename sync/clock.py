@@ -15,8 +15,8 @@ from typing import NamedTuple
 
 from .errors import InvalidStamp
 
-# Largest wall time a stamp may carry, so the JavaScript twin holds it exactly
-# as a Number (2**53 - 1). It is year 287396, far beyond any real clock.
+# Largest wall time a stamp may carry, so the JavaScript twin stores it
+# exactly as a Number (2**53 - 1). It is year 287396, far beyond any real clock.
 MAX_WALL_MS = 2**53 - 1
 
 # Largest counter value, the most that 4 hex digits can hold.

@@ -13,7 +13,7 @@ The rules are those of docs/sync.md, tried in order for each field:
 5. Otherwise the edits are concurrent and the higher stamp wins, except that
    a stamp more than ``MAX_CLOCK_AHEAD_MS`` ahead of ``now_ms`` never wins.
    The loser goes to history (``concurrent``). For a free-text field a
-   conflict entry also holds both texts.
+   conflict entry also contains both texts.
 
 Rule 2 is checked for the whole mutation before any field, so a mutation
 on a deleted record writes nothing, not even a field the record lacks.
@@ -26,7 +26,7 @@ from typing import Any, Literal, NamedTuple, NotRequired, TypedDict
 from .clock import check_device, parse_stamp, wall_ms_of
 from .errors import InvalidMutation, InvalidRecord, InvalidStamp
 
-# How far, in ms, a stamp may be ahead of the server's clock and still win a
+# Maximum lead, in ms, of a stamp over the server's clock for it to still win a
 # concurrent edit. It stops a phone with a fast clock from winning every edit.
 MAX_CLOCK_AHEAD_MS = 60_000
 
@@ -35,7 +35,7 @@ Status = Literal["applied", "deleted", "unchanged"]
 
 
 class FieldMeta(TypedDict):
-    """Who wrote a field, and when."""
+    """Version, stamp and device of the last write to a field."""
 
     ver: int
     hlc: str
@@ -143,7 +143,7 @@ def apply_mutation(
 
 
 class _FieldContext(NamedTuple):
-    """What the rules need to know about one field of the mutation."""
+    """Inputs of the merge rules for one field of the mutation."""
 
     field: str
     base: int

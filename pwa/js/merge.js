@@ -13,7 +13,7 @@
  * 5. Otherwise the edits are concurrent and the higher stamp wins, except
  *    that a stamp more than MAX_CLOCK_AHEAD_MS ahead of `nowMs` never wins.
  *    The loser goes to history (`concurrent`). For a free-text field a
- *    conflict entry also holds both texts.
+ *    conflict entry also contains both texts.
  *
  * Rule 2 is checked for the whole mutation before any field, so a mutation
  * on a deleted record writes nothing, not even a field the record lacks.
@@ -24,8 +24,8 @@ import { InvalidStamp, SyncError, checkDevice, parseStamp, wallMsOf } from './hl
 export { InvalidStamp, SyncError };
 
 /**
- * How far, in ms, a stamp may be ahead of the server's clock and still win
- * a concurrent edit. It stops a phone with a fast clock winning every edit.
+ * Maximum lead, in ms, of a stamp over the server's clock for it to still
+ * win a concurrent edit. It stops a phone with a fast clock winning every edit.
  */
 export const MAX_CLOCK_AHEAD_MS = 60_000;
 
