@@ -43,11 +43,9 @@ class ServerWriter:
         if row_id:
             row.id = row_id
         stamp = self.stamp()
-        written = set(values) | {"deleted"}
         row.meta = {
             name: {"ver": self.seq, "hlc": stamp, "dev": SERVER_DEVICE}
             for name in spec.field_names
-            if name in written
         }
         row.deleted = values.get("deleted", False)
         row.seq = self.seq

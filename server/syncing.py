@@ -28,7 +28,16 @@ from sync.errors import SyncError
 from sync.merge import apply_mutation
 
 from .entities import ENTITIES, EntitySpec, load_fields, record_of
-from .models import AppliedMutation, Conflict, FieldHistory, StageEvent, Team, User, db
+from .models import (
+    AppliedMutation,
+    Conflict,
+    FieldHistory,
+    StageEvent,
+    Team,
+    User,
+    db,
+    new_id,
+)
 
 log = logging.getLogger(__name__)
 
@@ -225,7 +234,15 @@ def load_records(ctx: PushContext, items: list[Checked]) -> None:
             db.select(spec.model).where(spec.model.id.in_(ids))
         ):
             ctx.rows[(name, row.id)] = row
-            ctx.records[(name, row.id)] = record_of(spec, row)
+            ctx.records[(name, row.id)] = merge_input(spec, row)
+
+
+def merge_input(spec: EntitySpec, row: Any) -> dict[str, Any]:
+    """Return the row as the merge engine's record: fields never written are left out."""
+    record = record_of(spec, row)
+    meta = record["meta"]
+    record["fields"] = {k: v for k, v in record["fields"].items() if k in meta}
+    return record
 
 
 def check_references(ctx: PushContext, items: list[Checked]) -> None:
@@ -389,6 +406,7 @@ def create_conflict(
     """Store a free-text conflict as a synced record and return its id."""
     seq = ctx.next_seq()
     row = Conflict(
+        id=new_id(),
         team_id=ctx.team.id,
         entity=spec.name,
         record_id=record_id,
@@ -405,7 +423,6 @@ def create_conflict(
         for name in ("entity", "record_id", "field", "kept", "other", "resolved", "deleted")
     }
     db.session.add(row)
-    db.session.flush([row])
     return row.id
 
 

@@ -55,7 +55,7 @@ def build_deal(record: Record, products: ProductCatalog) -> ImportedDeal | None:
 FORMAT = ExportFormat(
     name="generic",
     description="Dealbook CSV template",
-    signature=("title", "stage"),
+    signature=("title",),
     required=("title", "stage"),
     build_deal=build_deal,
 )
