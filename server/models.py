@@ -105,6 +105,11 @@ class Account(SyncedMixin, db.Model):
     country: Mapped[str | None] = mapped_column(String(100))
     external_id: Mapped[str | None] = mapped_column(String(200))
 
+    __table_args__ = (
+        Index("ix_accounts_team_seq", "team_id", "seq"),
+        Index("ix_accounts_team_external", "team_id", "external_id"),
+    )
+
 
 class Contact(SyncedMixin, db.Model):
     __tablename__ = "contacts"
@@ -134,6 +139,11 @@ class Deal(SyncedMixin, db.Model):
     product: Mapped[str | None] = mapped_column(String(100))
     source: Mapped[str | None] = mapped_column(String(32))
     external_id: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (
+        Index("ix_deals_team_seq", "team_id", "seq"),
+        Index("ix_deals_team_source_external", "team_id", "source", "external_id"),
+    )
 
 
 class Note(SyncedMixin, db.Model):
