@@ -33,12 +33,6 @@ PIPELINE_COLUMNS = (
     "opportunity_id", "sales_agent", "product", "account", "deal_stage",
     "engage_date", "close_date", "close_value",
 )
-ACCOUNT_COLUMNS = (
-    "account", "sector", "year_established", "revenue", "employees",
-    "office_location", "subsidiary_of",
-)
-PRODUCT_COLUMNS = ("product", "series", "sales_price")
-TEAM_COLUMNS = ("sales_agent", "manager", "regional_office")
 
 DEAL_STAGES = {
     "prospecting": ("prospecting", "open"),

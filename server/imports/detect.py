@@ -15,7 +15,7 @@ import os
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
-from .errors import ImportFileError, UnknownFormatError, UnsupportedEncodingError
+from .errors import ImportFileError, UnsupportedEncodingError
 
 logger = logging.getLogger(__name__)
 
@@ -62,8 +62,8 @@ def open_binary(source: Source) -> tuple[BinaryIO, bool]:
 def detect_encoding(sample: bytes, *, complete: bool) -> str:
     """Return the codec for ``sample``: UTF-8 with or without BOM, else cp950.
 
-    ``complete`` says the sample is the whole file, so a multibyte character
-    cut at its end is an error instead of the sample's edge.
+    ``complete`` is true when the sample is the whole file. Then a multibyte
+    character cut at its end is an error, not the edge of the sample.
     """
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
@@ -167,7 +167,3 @@ def describe_unknown_header(header: list[str], accepted: dict[str, str]) -> str:
         f"formats and the columns that identify them: {formats}."
     )
 
-
-def raise_unknown_format(header: list[str], accepted: dict[str, str]) -> None:
-    """Raise :class:`UnknownFormatError` for ``header``."""
-    raise UnknownFormatError(describe_unknown_header(header, accepted))

@@ -1,4 +1,4 @@
-"""What every export format module provides, and the shared deal-building steps."""
+"""The interface of an export format module, and the shared deal-building steps."""
 
 from __future__ import annotations
 

@@ -12,13 +12,6 @@ from .format import ExportFormat, ProductCatalog, resolve_status
 from .record import Record
 from .rows import ImportedDeal
 
-COLUMNS = (
-    "external_id", "title", "account", "contact", "owner", "stage", "status",
-    "value", "currency", "expected_close", "created_at", "closed_at",
-    "probability", "product",
-)
-
-
 def build_deal(record: Record, products: ProductCatalog) -> ImportedDeal | None:
     """Build a deal from a template row, or None after reporting its errors."""
     title = record.required_text("title")

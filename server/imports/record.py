@@ -1,8 +1,8 @@
 """One CSV row as a format module reads it, collecting issues as it goes.
 
-Each typed getter returns None for a blank or invalid cell; an invalid cell
-also adds an error to :attr:`Record.issues`, so one pass reports every bad
-cell of a row and the stream skips the row afterwards.
+Each typed getter returns None for a blank or invalid cell. An invalid cell
+also adds an error to :attr:`Record.issues`. So one pass reports every bad
+cell of a row, and the stream skips the row afterwards.
 """
 
 from __future__ import annotations

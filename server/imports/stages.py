@@ -5,8 +5,8 @@ Labels are compared after dropping case, spaces and punctuation, so
 label. A label that names an outcome ("Closed Won") sets the status too.
 
 A won deal is at ``closing``. A lost deal is at the furthest stage its source
-shows it reached; a label like "Closed Lost" shows none, so such a deal starts
-at ``prospecting`` (docs/import.md explains why).
+shows it reached. A label like "Closed Lost" shows none, so such a deal is at
+``prospecting``, which keeps it out of later stages in funnel counts.
 """
 
 from __future__ import annotations

@@ -7,8 +7,14 @@ from collections.abc import Iterator
 from types import TracebackType
 
 from . import crm_dataset, generic, hubspot, pipedrive, salesforce
-from .detect import Source, normalise_column, open_text, raise_unknown_format, read_rows
-from .errors import ImportFileError
+from .detect import (
+    Source,
+    describe_unknown_header,
+    normalise_column,
+    open_text,
+    read_rows,
+)
+from .errors import ImportFileError, UnknownFormatError
 from .format import ExportFormat, ProductCatalog
 from .record import Record
 from .rows import FormatName, ImportedDeal, LineIssue, ParseReport
@@ -42,8 +48,7 @@ def choose_format(header: list[str], name: str | None = None) -> ExportFormat:
         if export.matches(header):
             return export
     accepted = {e.name: ", ".join(e.signature) for e in FORMATS.values()}
-    raise_unknown_format(header, accepted)
-    raise AssertionError("raise_unknown_format returned")
+    raise UnknownFormatError(describe_unknown_header(header, accepted))
 
 
 class ImportStream:
@@ -112,7 +117,7 @@ class ImportStream:
         if deal is None:
             return
 
-        # NOTE: ids seen so far stay in memory, about 100 bytes per row.
+        # NOTE: every distinct id stays in memory (an estimated 100 bytes each).
         if deal.external_id is not None and deal.external_id in seen_ids:
             first_line = seen_ids[deal.external_id]
             yield LineIssue(

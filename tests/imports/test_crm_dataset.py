@@ -1,7 +1,7 @@
 """Check the data set import against figures computed here with plain csv.
 
-The data set is read from ../shared/data/crm-sales-opportunities beside the
-repository, or from $DEALBOOK_SHARED_DATA/crm-sales-opportunities.
+The data set is not in the repository: SHARED_DATA points at the shared data
+folder next to it, or at $DEALBOOK_SHARED_DATA when that is set.
 """
 
 import csv
