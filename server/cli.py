@@ -12,6 +12,8 @@ from .models import db
 def init_app(app: Flask) -> None:
     app.cli.add_command(setup_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(import_dataset_command)
+    app.cli.add_command(import_file_command)
 
 
 @click.command("setup")
@@ -58,3 +60,55 @@ def create_user_command(team_name: str, email: str, name: str, role: str, passwo
     )
     db.session.commit()
     click.echo(f"Created {role} {email} in team {team_name}.")
+
+
+def print_report(report) -> None:
+    data = report.as_json()
+    verb = "Would create" if report.dry_run else "Created"
+    click.echo(f"{verb}: {data['created'] or 'nothing'}")
+    click.echo(f"Updated: {data['updated'] or 'nothing'}; unchanged: {data['unchanged'] or 'nothing'}")
+    click.echo(f"Skipped {len(data['skipped'])} lines, {len(data['warnings'])} warnings.")
+    for entry in data["skipped"] + data["warnings"]:
+        where = f"line {entry['line']}"
+        if entry["field"]:
+            where += f", {entry['field']}={entry['value']!r}"
+        click.echo(f"  {where}: {entry['reason']}")
+    if report.dry_run:
+        click.echo("Dry run: nothing was written.")
+
+
+@click.command("import-dataset")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
+def import_dataset_command(folder: str, dry_run: bool) -> None:
+    """Import the public CRM data set (sales_pipeline.csv and its tables)."""
+    from .importing import import_crm_dataset
+    from .imports import ImportFileError
+
+    try:
+        report = import_crm_dataset(folder, dry_run=dry_run)
+    except (ImportFileError, FileNotFoundError) as exc:
+        raise click.ClickException(str(exc))
+    print_report(report)
+
+
+@click.command("import-file")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--team", "team_name", required=True, help="The team that receives the deals.")
+@click.option("--format", "format_name", default=None, help="Skip detection: the export format.")
+@click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
+def import_file_command(path: str, team_name: str, format_name: str | None, dry_run: bool) -> None:
+    """Import a Pipedrive, HubSpot, Salesforce or generic CSV export into a team."""
+    from .importing import import_deals_file
+    from .imports import ImportFileError
+    from .models import Team
+
+    team = db.session.scalar(db.select(Team).where(Team.name == team_name))
+    if team is None:
+        names = ", ".join(db.session.scalars(db.select(Team.name).order_by(Team.name)))
+        raise click.ClickException(f"No team is named {team_name!r}; teams are: {names}.")
+    try:
+        report = import_deals_file(path, team, dry_run=dry_run, format=format_name)
+    except ImportFileError as exc:
+        raise click.ClickException(str(exc))
+    print_report(report)

@@ -13,7 +13,7 @@ from typing import Any
 from sync.clock import format_stamp
 
 from .entities import ENTITIES, to_json_value
-from .models import Team, db
+from .models import Team, db, new_id
 from .syncing import lock_team
 
 SERVER_DEVICE = "server"
@@ -39,9 +39,7 @@ class ServerWriter:
         """Add a new record with column values and return its row."""
         spec = ENTITIES[entity]
         self.seq += 1
-        row = spec.model(team_id=self.team.id, **values)
-        if row_id:
-            row.id = row_id
+        row = spec.model(id=row_id or new_id(), team_id=self.team.id, **values)
         stamp = self.stamp()
         row.meta = {
             name: {"ver": self.seq, "hlc": stamp, "dev": SERVER_DEVICE}
