@@ -102,13 +102,15 @@ export const MAX_BATCH = 500;
 export class ApiError extends Error {
   /**
    * @param {string} message
-   * @param {{code?: string, status?: number}} [details]
+   * @param {{code?: string, status?: number, serverMessage?: string}} [details]
    */
-  constructor(message, { code = 'error', status = 0 } = {}) {
+  constructor(message, { code = 'error', status = 0, serverMessage = '' } = {}) {
     super(message);
     this.name = new.target.name;
     this.code = code;
     this.status = status;
+    /** The server's own message, fit to show to the rep; empty when there is none. */
+    this.serverMessage = serverMessage;
   }
 }
 
@@ -218,7 +220,7 @@ function errorFor(method, path, status, payload) {
   const code = payload?.error ?? `http_${status}`;
   const detail = payload?.message ?? `HTTP ${status}`;
   const message = `${method} ${path} returned ${status}: ${detail}`;
-  const details = { code, status };
+  const details = { code, status, serverMessage: payload?.message ?? '' };
 
   if (status === 401) return new AuthError(message, details);
   if (status === 409 && code === 'protocol_unsupported') {

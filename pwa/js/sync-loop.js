@@ -64,6 +64,7 @@ const log = getLogger('sync');
  * @property {string | null} lastError  Message of the last failure, if the last round failed.
  * @property {number | null} lastSyncedAt  When a round last finished, ms since the epoch.
  * @property {number} failures  Failed rounds in a row.
+ * @property {boolean} unreachable  The last round got no answer at all, as when offline.
  */
 
 /**
@@ -94,7 +95,13 @@ export function createSyncLoop(/** @type {SyncLoopOptions} */ options) {
   } = options;
 
   /** @type {SyncStatus} */
-  const status = { state: 'stopped', lastError: null, lastSyncedAt: null, failures: 0 };
+  const status = {
+    state: 'stopped',
+    lastError: null,
+    lastSyncedAt: null,
+    failures: 0,
+    unreachable: false,
+  };
   /** @type {Promise<void> | null} */
   let inFlight = null;
   let wantAnotherRound = false;
@@ -154,7 +161,7 @@ export function createSyncLoop(/** @type {SyncLoopOptions} */ options) {
       handleFailure(error);
       return;
     }
-    setStatus({ state: 'idle', lastError: null, lastSyncedAt: now(), failures: 0 });
+    setStatus({ state: 'idle', lastError: null, lastSyncedAt: now(), failures: 0, unreachable: false });
     schedule(SYNC_INTERVAL_MS);
   }
 
@@ -179,7 +186,12 @@ export function createSyncLoop(/** @type {SyncLoopOptions} */ options) {
     } else {
       log.error(`sync failed (${failures} in a row), retrying in ${delayMs} ms`, error);
     }
-    setStatus({ state: 'backoff', lastError: message, failures });
+    setStatus({
+      state: 'backoff',
+      lastError: message,
+      failures,
+      unreachable: error instanceof NetworkError,
+    });
     schedule(delayMs);
   }
 
