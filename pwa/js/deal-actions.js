@@ -21,7 +21,7 @@ export function moveToStage(outbox, deal, stage) {
 }
 
 /**
- * Move a deal to the stage after its current one; resolves to null on the
+ * Move a deal to the stage after its current one. Resolves to null on the
  * last stage.
  * @param {Outbox} outbox
  * @param {LocalRecord} deal
@@ -54,8 +54,8 @@ export function setExpectedClose(outbox, deal, expectedClose) {
  * Create a meeting note on a deal.
  * @param {Outbox} outbox
  * @param {{dealId: string, authorId: string, metAt: string, body: string}} note
- *   metAt is a YYYY-MM-DD date; the note records noon UTC of that day, so
- *   the date reads the same in every time zone the team works in.
+ *   metAt is a YYYY-MM-DD date. The note records noon UTC of that day, so
+ *   the date reads the same from UTC-11 to UTC+11.
  */
 export function logNote(outbox, { dealId, authorId, metAt, body }) {
   return outbox.enqueue('note', crypto.randomUUID(), {

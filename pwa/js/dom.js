@@ -4,16 +4,17 @@
  *   h('button', {type: 'button', 'data-testid': 'save', onclick: save}, t('deal.save'))
  *
  * Attributes starting with "on" and given a function become event
- * listeners; `null`, `undefined` and `false` attributes and children are
- * skipped; string children become text nodes, never HTML.
+ * listeners. `null`, `undefined` and `false` attributes and children are
+ * skipped. String children become text nodes, never HTML.
  */
 
 /** @typedef {Node | string | number | null | undefined | false} Child */
+/** @typedef {Child | Child[] | Child[][]} Children  A child, or arrays of them nested up to two deep. */
 
 /**
  * @param {string} tag
  * @param {Record<string, any>} [attrs]
- * @param {...(Child | Child[])} children
+ * @param {...Children} children
  * @returns {HTMLElement}
  */
 export function h(tag, attrs = {}, ...children) {
@@ -35,7 +36,7 @@ export function h(tag, attrs = {}, ...children) {
 /**
  * Replace every child of parent with the given children.
  * @param {Element} parent
- * @param {...(Child | Child[])} children
+ * @param {...Children} children
  */
 export function replaceChildren(parent, ...children) {
   parent.textContent = '';
@@ -44,7 +45,7 @@ export function replaceChildren(parent, ...children) {
 
 /**
  * @param {Element} parent
- * @param {unknown[]} children  Nodes, strings and arrays of them, nested to any depth.
+ * @param {Children[]} children
  */
 function append(parent, children) {
   for (const child of children.flat(Infinity)) {

@@ -1,5 +1,5 @@
 /**
- * Strings the rep sees, one table per language, looked up by key. Markup and
+ * Text shown to the rep, one table per language, looked up by key. Markup and
  * views hold keys only, so adding a language (for example zh-TW) is adding a
  * table here.
  *

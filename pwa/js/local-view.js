@@ -3,6 +3,9 @@
  * mutations laid over it, oldest first. The rep's own unsynced edits always
  * show, because they are what the rep last typed; the server's merge decides
  * later whether they win.
+ *
+ * NOTE: the merge rule of merge.js is not applied here, so until the next
+ * sync an edit that will lose to a concurrent one shows as if it won.
  */
 
 /**

@@ -63,7 +63,7 @@ export function createOutbox(/** @type {OutboxOptions} */ options) {
 
   /**
    * Queue a set-aside change again with the rep's corrected fields, as a new
-   * mutation (the server answers the old id with its first result forever).
+   * mutation, because the server returns the first result for an old id forever.
    * @param {SetAsideChange} change
    * @param {Record<string, any>} fields
    */

@@ -164,6 +164,7 @@ export class Store extends EventTarget {
    * @returns {Promise<LocalRecord[]>}
    */
   async getRecordsByEntity(entity) {
+    /** @type {LocalRecord[]} */
     const rows = await this.read([RECORDS], (tx) =>
       requestResult(tx.objectStore(RECORDS).index('by_entity').getAll(entity)),
     );
@@ -176,6 +177,7 @@ export class Store extends EventTarget {
    * @returns {Promise<LocalRecord[]>}
    */
   async getDealsByStage(stage) {
+    /** @type {LocalRecord[]} */
     const rows = await this.read([RECORDS], (tx) =>
       requestResult(tx.objectStore(RECORDS).index('by_deal_stage').getAll(['deal', stage])),
     );
@@ -221,6 +223,7 @@ export class Store extends EventTarget {
    * @returns {Promise<LocalRecord[]>}
    */
   async getByDeal(entity, dealId) {
+    /** @type {LocalRecord[]} */
     const rows = await this.read([RECORDS], (tx) =>
       requestResult(tx.objectStore(RECORDS).index('by_deal').getAll([entity, dealId])),
     );
@@ -235,6 +238,7 @@ export class Store extends EventTarget {
    * @returns {Promise<Mutation[]>}
    */
   async getPendingMutations(limit) {
+    /** @type {{seq: number, mutation: Mutation}[]} */
     const rows = await this.read([OUTBOX], (tx) =>
       requestResult(tx.objectStore(OUTBOX).getAll(undefined, limit)),
     );

@@ -310,6 +310,9 @@ function latestStamp(records) {
 /**
  * Run loop.syncNow on the browser's triggers: the `online` event and the
  * page becoming visible. Returns a function that removes the listeners.
+ *
+ * NOTE: each open tab runs its own loop. A mutation sent by two tabs gets
+ * `duplicate` the second time, so nothing applies twice, but requests double.
  * @param {SyncLoop} loop
  * @param {Window} [win]
  */
