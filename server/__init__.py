@@ -37,10 +37,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from . import auth, cli, web
     from .api import sync, team
+    from .api import imports, kpis
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(sync.bp)
     app.register_blueprint(team.bp)
     app.register_blueprint(web.bp)
+    app.register_blueprint(imports.bp)
+    app.register_blueprint(kpis.bp)
     cli.init_app(app)
     return app
