@@ -35,8 +35,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     errors.init_app(app)
 
-    from . import auth, cli, web
-    from .api import sync, team
+    from . import auth, cli, rules, web
+    from .api import push, sync, team
     from .api import imports, kpis
 
     app.register_blueprint(auth.bp)
@@ -45,5 +45,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(web.bp)
     app.register_blueprint(imports.bp)
     app.register_blueprint(kpis.bp)
+    push.init_app(app)
+    rules.init_app(app)
     cli.init_app(app)
+    if os.environ.get("DEALBOOK_SCHEDULER") == "thread":
+        from . import scheduler
+
+        scheduler.start_background(app)
     return app

@@ -12,6 +12,7 @@ from .models import db
 def init_app(app: Flask) -> None:
     app.cli.add_command(setup_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(scheduler_command)
     app.cli.add_command(import_dataset_command)
     app.cli.add_command(import_file_command)
 
@@ -112,3 +113,31 @@ def import_file_command(path: str, team_name: str, format_name: str | None, dry_
     except ImportFileError as exc:
         raise click.ClickException(str(exc))
     print_report(report)
+
+
+@click.command("scheduler")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=1),
+    default=30,
+    show_default=True,
+    help="Seconds between runs.",
+)
+@click.option("--once", is_flag=True, help="Run once and exit.")
+def scheduler_command(interval: float, once: bool) -> None:
+    """Plan reminders and send the due ones by Web Push, every INTERVAL seconds."""
+    from flask import current_app
+
+    from . import scheduler
+
+    if once:
+        report = scheduler.run_once()
+        click.echo(
+            f"{report.planned} planned, {report.sent} sent, "
+            f"{report.failed} failed, {report.skipped} skipped."
+        )
+        return
+    try:
+        scheduler.run_forever(current_app._get_current_object(), interval)
+    except KeyboardInterrupt:
+        click.echo("Scheduler stopped.")

