@@ -92,7 +92,24 @@ class DealFields(Schema):
     owner_id = _ref()
     status = fields.String(validate=validate.OneOf(STATUSES))
     description = _text(20000)
+    pipeline = fields.String(validate=validate.Length(min=1, max=64))
+    probability = fields.Integer(
+        allow_none=True, strict=True, validate=validate.Range(min=0, max=100)
+    )
+    parked_until = fields.Date(allow_none=True)
+    bant_budget = fields.Boolean()
+    bant_authority = fields.Boolean()
+    bant_need = fields.Boolean()
+    bant_timing = fields.Boolean()
     deleted = fields.Boolean()
+
+
+BANT_FIELDS = ("bant_budget", "bant_authority", "bant_need", "bant_timing")
+
+
+def lead_score(values: dict[str, Any]) -> int:
+    """Score a lead from 0 to 100: 25 points for each BANT item checked."""
+    return 25 * sum(bool(values.get(name)) for name in BANT_FIELDS)
 
 
 class NoteFields(Schema):
@@ -158,7 +175,7 @@ ENTITIES: dict[str, EntitySpec] = {
                 "contact_id": "contact",
                 "owner_id": "user",
             },
-            defaults={"status": "open", "currency": "USD"},
+            defaults={"status": "open", "currency": "USD", "pipeline": "default"},
         ),
         EntitySpec(
             "note",

@@ -137,6 +137,16 @@ class Deal(SyncedMixin, db.Model):
     engaged_at: Mapped[date | None] = mapped_column(Date)
     closed_at: Mapped[date | None] = mapped_column(Date)
     product: Mapped[str | None] = mapped_column(String(100))
+    pipeline: Mapped[str] = mapped_column(String(64), default="default")
+    # A rep's own win probability in percent; None means the stage's default.
+    probability: Mapped[int | None] = mapped_column(Integer)
+    # A parked deal is out of the pipeline value and forecast until this day.
+    parked_until: Mapped[date | None] = mapped_column(Date)
+    # The BANT qualification checklist, one field each so offline edits merge.
+    bant_budget: Mapped[bool] = mapped_column(Boolean, default=False)
+    bant_authority: Mapped[bool] = mapped_column(Boolean, default=False)
+    bant_need: Mapped[bool] = mapped_column(Boolean, default=False)
+    bant_timing: Mapped[bool] = mapped_column(Boolean, default=False)
     source: Mapped[str | None] = mapped_column(String(32))
     external_id: Mapped[str | None] = mapped_column(String(200))
 

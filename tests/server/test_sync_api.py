@@ -155,3 +155,20 @@ def test_malformed_request_names_field(client, book):
 
     assert response.status_code == 400
     assert "device_id" in response.get_json()["message"]
+
+
+def test_bant_checklist_and_probability_sync(client, book):
+    from server.entities import lead_score
+
+    ana = Phone(client, book.members["ana"], "ana-phone")
+    deal_id = make_deal(ana, bant_budget=True, bant_need=True, probability=35)
+    ana.edit("deal", deal_id, probability=150)
+
+    results = ana.sync()["all_results"]
+
+    assert [r["status"] for r in results] == ["applied", "rejected"]
+    assert "150" in results[1]["errors"]["probability"][0]
+    fields = ana.fields("deal", deal_id)
+    assert fields["probability"] == 35
+    assert fields["pipeline"] == "default"
+    assert lead_score(fields) == 50
