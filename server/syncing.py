@@ -336,7 +336,7 @@ def apply_checked(ctx: PushContext, item: Checked) -> dict[str, Any]:
     changed = outcome["changed_fields"]
     if changed:
         write_row(ctx, spec, key, item.loaded, changed, outcome["record"], seq)
-    pass  # record_history(ctx, spec, key[1], outcome["history"], seq)
+    record_history(ctx, spec, key[1], outcome["history"], seq)
     conflict_ids = [
         create_conflict(ctx, spec, key[1], c) for c in outcome["conflicts"]
     ]
