@@ -176,7 +176,9 @@ class Book:
             self.teams[name] = team.id
         return self.teams[name]
 
-    def add_member(self, key: str, team: str, role: str = "rep") -> Member:
+    def add_member(
+        self, key: str, team: str, role: str = "rep", password: bool = True
+    ) -> Member:
         from server.auth import hash_password, issue_token
         from server.models import User, db
 
@@ -187,7 +189,7 @@ class Book:
                 email=f"{key}.{uuid.uuid4().hex[:6]}@example.com",
                 name=key.title(),
                 role=role,
-                password_hash=hash_password(PASSWORD),
+                password_hash=hash_password(PASSWORD) if password else None,
             )
             db.session.add(user)
             db.session.flush()

@@ -55,7 +55,10 @@ class World:
         self.now_ms = 1_760_000_000_000
         self.app = self.start_app()
         team = f"team-{uuid.uuid4().hex[:8]}"
-        members = [book.add_member(f"{d.split('-')[0]}{uuid.uuid4().hex[:4]}", team) for d in DEVICES]
+        members = [
+            book.add_member(f"{d.split('-')[0]}{uuid.uuid4().hex[:4]}", team, password=False)
+            for d in DEVICES
+        ]
         client = self.app.test_client()
         self.phones = [
             Phone(client, member, f"{device}-{uuid.uuid4().hex[:6]}")
