@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from .models import db
@@ -124,6 +125,7 @@ def import_file_command(path: str, team_name: str, format_name: str | None, dry_
     help="Seconds between runs.",
 )
 @click.option("--once", is_flag=True, help="Run once and exit.")
+@with_appcontext
 def scheduler_command(interval: float, once: bool) -> None:
     """Plan reminders and send the due ones by Web Push, every INTERVAL seconds."""
     from flask import current_app

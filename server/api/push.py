@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import click
 from cryptography.hazmat.primitives.asymmetric import ec
 from flask import Blueprint, Flask, current_app, g, jsonify
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from .. import reminders
@@ -235,6 +236,7 @@ def put_settings():
 
 
 @click.command("vapid-keys")
+@with_appcontext
 def vapid_keys_command() -> None:
     """Create the VAPID key pair in the instance folder and print the public key."""
     folder = current_app.instance_path

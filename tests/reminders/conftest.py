@@ -63,7 +63,7 @@ def quiet_hours_off(app, book):
 
 
 def add_deal(app, member, *, title="Rack refresh", account="Acme Corp",
-             stage="proposal", age=timedelta(days=60), **values) -> str:
+             stage="proposal", age=timedelta(days=2), **values) -> str:
     """Add an account and an open deal owned by `member`; return the deal id."""
     from server.models import Account, Deal, db
 
