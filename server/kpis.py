@@ -6,8 +6,8 @@ and stage events in scope, so no query loads every row into Python. The lists
 (stale deals, overdue follow-ups) are capped at `LIST_LIMIT` rows each and
 carry the full count beside them. docs/kpis.md defines each figure.
 
-Money is summed per currency and returned as `Decimal` rounded to the cent;
-ratios and day counts are floats rounded half up (4 and 2 decimals).
+Money is summed per currency and returned as `Decimal` rounded to the cent.
+Ratios are floats rounded half up to 4 decimals, days and hours to 2.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from .entities import STAGES
 from .models import Deal, FollowUp, Note, StageEvent, Team, db
 from .pipelines import rotting_limits, stage_probabilities
 
-# Rows returned at most in the stale deal and overdue follow-up lists.
+# Maximum rows in the stale deal and overdue follow-up lists.
 LIST_LIMIT = 50
 CENT = Decimal("0.01")
 RATE_PLACES = Decimal("0.0001")

@@ -30,7 +30,7 @@ from ..pipelines import stage_probabilities
 log = logging.getLogger(__name__)
 bp = Blueprint("imports", __name__, url_prefix="/api")
 
-# Largest upload accepted, in bytes; DEALBOOK_IMPORT_MAX_BYTES overrides it.
+# Maximum upload size in bytes, unless the app config sets DEALBOOK_IMPORT_MAX_BYTES.
 DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 # Rows fetched from the database at a time while streaming an export.
 EXPORT_BATCH = 500
@@ -76,6 +76,7 @@ def upload_import():
         report = import_deals_file(upload.stream, team, dry_run=dry_run, format=format)
     except ImportFileError as exc:
         db.session.rollback()
+        log.info("user %s: import into team %s rejected: %s", g.user.id, team.id, exc)
         raise BadRequest(
             "invalid_request", detail=f"{upload.filename or 'The file'}: {exc}"
         )
@@ -90,6 +91,7 @@ def upload_import():
 @bp.errorhandler(RequestEntityTooLarge)
 def upload_too_large(exc: RequestEntityTooLarge):
     limit_mib = max_upload_bytes() / (1024 * 1024)
+    log.info("upload of %s bytes rejected, over the limit", request.content_length)
     message = (
         f"The upload is larger than the {limit_mib:g} MiB limit; split the file "
         "into several imports."

@@ -17,7 +17,7 @@ from ..pipelines import PipelineError, store_pipelines, team_pipelines
 
 bp = Blueprint("kpis", __name__, url_prefix="/api")
 
-# The longest period one request may cover.
+# Maximum length of a requested period, in days.
 MAX_PERIOD_DAYS = 3660
 
 
