@@ -7,7 +7,7 @@
 
 import { HybridClock } from './hlc.js';
 import { h, replaceChildren } from './dom.js';
-import { t } from './i18n.js';
+import { currentLanguage, onLanguageChange, t } from './i18n.js';
 import { getLogger } from './log.js';
 import { createOutbox } from './outbox.js';
 import { parseRoute } from './router.js';
@@ -16,9 +16,12 @@ import { ApiError, createApiClient } from './sync-client.js';
 import { createSyncLoop, syncOnBrowserEvents } from './sync-loop.js';
 import { createAccountsView } from './views/accounts.js';
 import { createBoardView } from './views/board.js';
+import { createDashboardView } from './views/dashboard.js';
 import { createDealView } from './views/deal.js';
+import { createImportView } from './views/import.js';
 import { createLoginView } from './views/login.js';
 import { createSetAsideView } from './views/set-aside.js';
+import { createSettingsView } from './views/settings.js';
 import { createStatusBar } from './views/status-bar.js';
 
 /**
@@ -39,6 +42,7 @@ const topbar = /** @type {HTMLElement} */ (document.querySelector('[data-testid=
 const tabs = /** @type {HTMLElement} */ (document.querySelector('[data-testid="tabs"]'));
 
 async function main() {
+  showLanguage();
   const statusBar = createStatusBar();
   const registration = await registerServiceWorker(statusBar);
 
@@ -84,6 +88,8 @@ class App {
     this.loop = null;
     /** @type {View | null} */
     this.view = null;
+    /** @type {HybridClock | null} */
+    this.clock = null;
     this.refreshing = false;
     this.refreshAgain = false;
     this.teamLoaded = false;
@@ -92,6 +98,30 @@ class App {
     window.addEventListener('hashchange', () => void this.mountRoute());
     window.addEventListener('online', () => this.showConnection());
     window.addEventListener('offline', () => this.showConnection());
+    onLanguageChange(() => {
+      showLanguage();
+      if (!this.ctx) return;
+      this.renderTabs();
+      void this.mountRoute();
+    });
+    navigator.serviceWorker?.addEventListener('message', (event) => this.onWorkerMessage(event.data));
+  }
+
+  /**
+   * Act on a message from the service worker: a reminder action queued a
+   * mutation (move the clock past its stamp, redraw, sync), or a tapped
+   * notification names a deal to show.
+   * @param {any} message
+   */
+  onWorkerMessage(message) {
+    if (message?.type === 'navigate' && typeof message.hash === 'string') {
+      location.hash = message.hash;
+    }
+    if (message?.type === 'outbox-changed' && this.ctx) {
+      if (typeof message.hlc === 'string') this.clock?.observe(message.hlc, Date.now());
+      void this.refresh();
+      void this.loop?.syncNow();
+    }
   }
 
   showLogin() {
@@ -169,6 +199,7 @@ class App {
     });
 
     this.loop = loop;
+    this.clock = clock;
     this.ctx = { store, outbox, deviceId, user, members, reportError: (error) => this.reportError(error) };
     this.renderTabs();
     topbar.hidden = false;
@@ -199,6 +230,8 @@ class App {
       tab('#/board', 'nav.board', 'tab-board'),
       tab('#/accounts', 'nav.accounts', 'tab-accounts'),
       tab('#/set-aside', 'nav.set_aside', 'tab-set-aside'),
+      tab('#/dashboard', 'nav.dashboard', 'tab-dashboard'),
+      tab('#/settings', 'nav.settings', 'tab-settings'),
     );
   }
 
@@ -208,10 +241,14 @@ class App {
     if (route.name === 'deal' && route.id) this.view = createDealView(this.ctx, route.id);
     else if (route.name === 'accounts') this.view = createAccountsView(this.ctx);
     else if (route.name === 'set-aside') this.view = createSetAsideView(this.ctx);
+    else if (route.name === 'dashboard') this.view = createDashboardView(this.ctx);
+    else if (route.name === 'settings') this.view = createSettingsView(this.ctx);
+    else if (route.name === 'import') this.view = createImportView(this.ctx);
     else this.view = createBoardView(this.ctx);
 
     for (const link of tabs.querySelectorAll('a')) {
-      link.toggleAttribute('aria-current', link.getAttribute('href') === `#/${route.name}`);
+      const current = route.name === 'import' ? 'settings' : route.name;
+      link.toggleAttribute('aria-current', link.getAttribute('href') === `#/${current}`);
     }
     replaceChildren(viewRoot, this.view.element);
     window.scrollTo(0, 0);
@@ -319,7 +356,8 @@ async function registerServiceWorker(statusBar) {
     });
 
   try {
-    const registration = await navigator.serviceWorker.register('/sw.js', { scope: '/' });
+    // A module worker, so it can import the store and outbox for reminder actions.
+    const registration = await navigator.serviceWorker.register('/sw.js', { scope: '/', type: 'module' });
     if (registration.waiting && navigator.serviceWorker.controller) offer(registration.waiting);
     registration.addEventListener('updatefound', () => {
       const worker = registration.installing;
@@ -346,6 +384,12 @@ async function updateApp(registration) {
   }
   if (registration?.waiting) registration.waiting.postMessage({ type: 'skip-waiting' });
   else location.reload();
+}
+
+/** Set the document's language and title for the language in use. */
+function showLanguage() {
+  document.documentElement.lang = currentLanguage();
+  document.title = t('app.name');
 }
 
 /** @param {StatusBar} statusBar */

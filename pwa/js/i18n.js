@@ -29,6 +29,12 @@ const FALLBACK_LANGUAGE = 'en';
 export const LANGUAGE_STORAGE_KEY = 'dealbook.language';
 
 /**
+ * Store meta key holding the same choice for the service worker, which has
+ * no localStorage and writes notification text in the rep's language.
+ */
+export const LANGUAGE_META_KEY = 'language';
+
+/**
  * Tags that read Traditional Chinese. Browsers report zh-TW, zh-HK or
  * zh-Hant-TW; zh-CN and zh-Hans read Simplified, so they fall back to English.
  */

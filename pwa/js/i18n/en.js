@@ -108,6 +108,8 @@ export default {
   'entity.note': 'note',
   'entity.followup': 'follow-up',
   'entity.conflict': 'conflict',
+  'entity.team': 'team',
+  'entity.user': 'user',
 
   'nav.dashboard': 'Dashboard',
   'nav.settings': 'Settings',
@@ -247,4 +249,12 @@ export default {
   'push.park_checkin': 'Parked deal check-in',
   'push.action_done': 'Done',
   'push.action_snooze': 'Snooze 1 day',
+
+  'park.title': 'Park this deal',
+  'park.help': 'Set the day to pick this deal up again.',
+  'park.until': 'Park until',
+  'park.button': 'Park',
+  'park.parked': 'Parked until {date}',
+  'park.unpark': 'Unpark',
+  'park.date_missing': 'Pick a day after today.',
 };

@@ -108,6 +108,8 @@ export default {
   'entity.note': '紀錄',
   'entity.followup': '跟進',
   'entity.conflict': '衝突',
+  'entity.team': '團隊',
+  'entity.user': '使用者',
 
   'nav.dashboard': '儀表板',
   'nav.settings': '設定',
@@ -247,4 +249,12 @@ export default {
   'push.park_checkin': '暫緩商機追蹤',
   'push.action_done': '完成',
   'push.action_snooze': '延後 1 天',
+
+  'park.title': '暫緩這筆商機',
+  'park.help': '設定重新跟進這筆商機的日期。',
+  'park.until': '暫緩至',
+  'park.button': '暫緩',
+  'park.parked': '暫緩至 {date}',
+  'park.unpark': '取消暫緩',
+  'park.date_missing': '請選擇今天以後的日期。',
 };

@@ -20,6 +20,7 @@ import {
 import { h, replaceChildren, todayIso } from '../dom.js';
 import { formatDate, formatMoney, t } from '../i18n.js';
 import { STAGES, nextStage } from '../stages.js';
+import { createParkForm } from './park.js';
 
 /**
  * @typedef {import('./context.js').AppContext} AppContext
@@ -67,6 +68,7 @@ export function createDealView(ctx, dealId) {
 
   const valueForm = createValueForm(ctx, () => deal, edit);
   const closeForm = createCloseForm(() => deal, edit, ctx);
+  const parkForm = createParkForm(ctx, () => deal);
   const noteForm = createNoteForm(ctx, dealId);
   const followupForm = createFollowupForm(ctx, dealId);
 
@@ -80,6 +82,7 @@ export function createDealView(ctx, dealId) {
     h('div', { class: 'stage-controls' }, stagePicker, nextButton),
     valueForm.element,
     closeForm.element,
+    parkForm.element,
     conflicts,
     h('section', {}, h('h2', {}, t('deal.notes')), notesList, noteForm),
     h('section', {}, h('h2', {}, t('deal.followups')), followupsList, followupForm),
@@ -100,6 +103,7 @@ export function createDealView(ctx, dealId) {
     nextButton.toggleAttribute('disabled', !nextStage(deal.fields.stage));
     valueForm.show(deal);
     closeForm.show(deal);
+    parkForm.show(deal);
 
     const notes = await ctx.store.getNotesByDeal(dealId);
     const followups = await ctx.store.getFollowupsByDeal(dealId);
