@@ -37,6 +37,7 @@ class ImportReport:
     created: Counter = field(default_factory=Counter)
     updated: Counter = field(default_factory=Counter)
     unchanged: Counter = field(default_factory=Counter)
+    restored: Counter = field(default_factory=Counter)
     skipped: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[dict[str, Any]] = field(default_factory=list)
 
@@ -63,6 +64,7 @@ class ImportReport:
             "created": dict(self.created),
             "updated": dict(self.updated),
             "unchanged": dict(self.unchanged),
+            "restored": dict(self.restored),
             "skipped": self.skipped,
             "warnings": self.warnings,
         }
@@ -192,7 +194,12 @@ class TeamBook:
             for row in db.session.scalars(db.select(Deal).where(Deal.id.in_(ids)))
         }
         for deal_id, values in self.pending_updates:
-            if self.writer.update("deal", rows[deal_id], values):
+            row = rows[deal_id]
+            if row.deleted:
+                # The same record comes back, so no deleted twin lingers on phones.
+                values = {**values, "deleted": False}
+                report.restored["deal"] += 1
+            if self.writer.update("deal", row, values, reason="import"):
                 report.updated["deal"] += 1
             else:
                 report.unchanged["deal"] += 1

@@ -13,7 +13,7 @@ from typing import Any
 from sync.clock import format_stamp
 
 from .entities import ENTITIES, to_json_value
-from .models import Team, db, new_id
+from .models import FieldHistory, Team, db, new_id
 from .syncing import lock_team
 
 SERVER_DEVICE = "server"
@@ -50,8 +50,14 @@ class ServerWriter:
         db.session.add(row)
         return row
 
-    def update(self, entity: str, row: Any, values: dict[str, Any]) -> list[str]:
-        """Overwrite fields of an existing row and return the names that changed."""
+    def update(
+        self, entity: str, row: Any, values: dict[str, Any], reason: str = "server"
+    ) -> list[str]:
+        """Overwrite fields of an existing row and return the names that changed.
+
+        The replaced values of synced fields go to the field history with
+        `reason`, so an import never erases what a rep typed.
+        """
         spec = ENTITIES[entity]
         changed = [
             name
@@ -64,9 +70,23 @@ class ServerWriter:
         stamp = self.stamp()
         meta = dict(row.meta or {})
         for name in changed:
-            setattr(row, name, values[name])
             if name in spec.field_names:
+                old = meta.get(name, {})
+                db.session.add(
+                    FieldHistory(
+                        team_id=self.team.id,
+                        entity=entity,
+                        record_id=row.id,
+                        field=name,
+                        value=to_json_value(getattr(row, name)),
+                        hlc=old.get("hlc"),
+                        device=old.get("dev"),
+                        reason=reason,
+                        seq=self.seq,
+                    )
+                )
                 meta[name] = {"ver": self.seq, "hlc": stamp, "dev": SERVER_DEVICE}
+            setattr(row, name, values[name])
         row.meta = meta
         row.seq = self.seq
         return changed

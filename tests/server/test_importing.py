@@ -141,3 +141,26 @@ def test_imported_deals_reach_phones(app, client, book):
 
     deals = [r for (entity, _), r in ana.records.items() if entity == "deal"]
     assert len(deals) == report.created["deal"]
+
+
+def test_reimport_restores_deleted_deal_without_twin(app, client, book):
+    from tests.server.helpers import Phone
+
+    with app.app_context():
+        team = db.session.get(Team, book.teams["North"])
+        first = import_deals_file(FIXTURES / "pipedrive_deals.csv", team)
+    ana = Phone(client, book.members["ana"], "ana-phone")
+    ana.sync()
+    deal_id = next(i for (entity, i) in ana.records if entity == "deal")
+    ana.edit("deal", deal_id, deleted=True)
+    ana.sync()
+
+    with app.app_context():
+        team = db.session.get(Team, book.teams["North"])
+        again = import_deals_file(FIXTURES / "pipedrive_deals.csv", team)
+    ana.sync()
+
+    assert again.restored["deal"] == 1
+    deals = [r for (entity, _), r in ana.records.items() if entity == "deal"]
+    assert len(deals) == first.created["deal"]
+    assert ana.fields("deal", deal_id)["deleted"] is False
