@@ -84,6 +84,16 @@ export function scheduleFollowup(outbox, { dealId, assigneeId, dueAt }) {
 }
 
 /**
+ * Replace the text of a meeting note.
+ * @param {Outbox} outbox
+ * @param {LocalRecord} note
+ * @param {string} body
+ */
+export function editNoteBody(outbox, note, body) {
+  return outbox.enqueue('note', note.id, { body });
+}
+
+/**
  * @param {Outbox} outbox
  * @param {LocalRecord} followup
  */

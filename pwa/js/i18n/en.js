@@ -77,6 +77,9 @@ export default {
   'deal.followup_due': 'Due {date}',
   'deal.followup_done': 'Done',
   'deal.mark_done': 'Mark done',
+  'deal.edit_note': 'Edit',
+  'deal.save_note': 'Save note',
+  'deal.cancel_edit': 'Cancel',
 
   'conflict.title': 'Two edits of {field} met',
   'conflict.mine': 'Mine',

@@ -77,6 +77,9 @@ export default {
   'deal.followup_due': '{date} 到期',
   'deal.followup_done': '已完成',
   'deal.mark_done': '標為完成',
+  'deal.edit_note': '編輯',
+  'deal.save_note': '儲存紀錄',
+  'deal.cancel_edit': '取消',
 
   'conflict.title': '{field} 有兩筆同時的編輯',
   'conflict.mine': '我的',

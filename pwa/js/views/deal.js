@@ -8,6 +8,7 @@
 
 import {
   conflictSides,
+  editNoteBody,
   logNote,
   markFollowupDone,
   moveToNextStage,
@@ -39,7 +40,7 @@ export function createDealView(ctx, dealId) {
   const notice = h('p', { class: 'notice', 'data-testid': 'deal-notice', hidden: true });
   const facts = h('dl', { class: 'facts' });
   const conflicts = h('section', { class: 'conflicts', 'data-testid': 'conflicts' });
-  const notesList = h('ul', { class: 'list', 'data-testid': 'notes' });
+  const notesList = createNotesList(ctx);
   const followupsList = h('ul', { class: 'list', 'data-testid': 'followups' });
 
   /** Run an edit of the current deal, reporting a failure to the rep. */
@@ -84,7 +85,7 @@ export function createDealView(ctx, dealId) {
     closeForm.element,
     parkForm.element,
     conflicts,
-    h('section', {}, h('h2', {}, t('deal.notes')), notesList, noteForm),
+    h('section', {}, h('h2', {}, t('deal.notes')), notesList.element, noteForm),
     h('section', {}, h('h2', {}, t('deal.followups')), followupsList, followupForm),
   );
 
@@ -107,7 +108,7 @@ export function createDealView(ctx, dealId) {
 
     const notes = await ctx.store.getNotesByDeal(dealId);
     const followups = await ctx.store.getFollowupsByDeal(dealId);
-    renderNotes(ctx, notesList, notes);
+    notesList.show(notes);
     renderFollowups(ctx, followupsList, followups);
 
     const open = await ctx.store.getOpenConflictsByRecords([dealId, ...notes.map((note) => note.id)]);
@@ -274,26 +275,82 @@ function createFollowupForm(ctx, dealId) {
 }
 
 /**
+ * Create the list of the deal's meeting notes, each with an Edit button. A
+ * note being edited keeps its text box across refreshes, so a sync that
+ * lands while the rep types does not clear what she typed.
  * @param {AppContext} ctx
- * @param {HTMLElement} list
- * @param {LocalRecord[]} notes
  */
-function renderNotes(ctx, list, notes) {
-  if (notes.length === 0) {
-    replaceChildren(list, h('li', { class: 'empty' }, t('deal.no_notes')));
-    return;
+function createNotesList(ctx) {
+  const element = h('ul', { class: 'list', 'data-testid': 'notes' });
+  /** Text box of each note being edited, by note id. */
+  const editing = /** @type {Map<string, HTMLTextAreaElement>} */ (new Map());
+  /** @type {LocalRecord[]} */
+  let notes = [];
+
+  /** @param {LocalRecord} note */
+  async function save(note) {
+    const box = editing.get(note.id);
+    if (!box) return;
+    try {
+      await editNoteBody(ctx.outbox, note, box.value);
+      editing.delete(note.id);
+      render();
+    } catch (error) {
+      ctx.reportError(error);
+    }
   }
-  replaceChildren(
-    list,
-    notes.map((note) =>
-      h(
-        'li',
-        { 'data-testid': 'note', 'data-pending': note.pending > 0 ? 'true' : null },
-        h('span', { class: 'meta' }, formatDate(note.fields.met_at ?? ''), ' · ', ctx.members.get(note.fields.author_id)?.name ?? ''),
-        h('p', { class: 'note-body' }, note.fields.body ?? ''),
-      ),
-    ),
-  );
+
+  /** @param {LocalRecord} note */
+  function startEditing(note) {
+    const box = /** @type {HTMLTextAreaElement} */ (h('textarea', { rows: '4', 'data-testid': 'note-edit-body' }));
+    box.value = note.fields.body ?? '';
+    editing.set(note.id, box);
+    render();
+    box.focus();
+  }
+
+  /** @param {LocalRecord} note */
+  function renderNote(note) {
+    const box = editing.get(note.id);
+    const content = box
+      ? h(
+          'form',
+          { class: 'stacked-form', onsubmit: (/** @type {Event} */ event) => { event.preventDefault(); void save(note); } },
+          box,
+          h(
+            'div',
+            { class: 'actions' },
+            h('button', { type: 'submit', class: 'primary', 'data-testid': 'note-save' }, t('deal.save_note')),
+            h('button', { type: 'button', 'data-testid': 'note-cancel', onclick: () => { editing.delete(note.id); render(); } }, t('deal.cancel_edit')),
+          ),
+        )
+      : [
+          h('p', { class: 'note-body', 'data-testid': 'note-text' }, note.fields.body ?? ''),
+          h('button', { type: 'button', 'data-testid': 'note-edit', onclick: () => startEditing(note) }, t('deal.edit_note')),
+        ];
+    return h(
+      'li',
+      { 'data-testid': 'note', 'data-note-id': note.id, 'data-pending': note.pending > 0 ? 'true' : null },
+      h('span', { class: 'meta' }, formatDate(note.fields.met_at ?? ''), ' · ', ctx.members.get(note.fields.author_id)?.name ?? ''),
+      content,
+    );
+  }
+
+  function render() {
+    if (notes.length === 0) {
+      replaceChildren(element, h('li', { class: 'empty' }, t('deal.no_notes')));
+      return;
+    }
+    replaceChildren(element, notes.map(renderNote));
+  }
+
+  return {
+    element,
+    show(/** @type {LocalRecord[]} */ current) {
+      notes = current;
+      render();
+    },
+  };
 }
 
 /**
