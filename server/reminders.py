@@ -5,8 +5,8 @@
 - `followup_due`: a follow-up that is not done comes due; to its assignee, or
   to the deal owner when it has none.
 - `deal_rotting`: an open deal has had no activity (stage change, note or edit)
-  for longer than its stage's limit and has no follow-up in the future; to
-  the owner, once per rotting spell.
+  for longer than its stage's limit, and no follow-up is scheduled after now.
+  It goes to the owner, once per rotting spell.
 - `no_first_contact`: a new lead in `prospecting` has no note after the team's
   first-contact hours; to the owner, once.
 - `digest`: three or more of a user's reminders fall in one digest window, so
@@ -46,7 +46,8 @@ KINDS = (
 )
 
 # Days a deal may stay in a stage with no activity before it counts as rotting.
-# A team overrides any of them in Team.settings["rotting_days"].
+# A team overrides any of them in Team.settings["rotting_days"], with a number
+# of days of at least 1.
 DEFAULT_ROTTING_DAYS: dict[str, int] = {
     "prospecting": 14,
     "qualification": 10,
@@ -65,8 +66,8 @@ DEFAULT_FIRST_CONTACT_HOURS = 48
 # untouched leads does not produce a reminder per lead.
 NEW_LEAD_MAX_AGE = timedelta(days=30)
 
-# Follow-ups overdue by more than this when planning first sees them get no
-# reminder, so the first run on an old book does not send a backlog.
+# Follow-ups overdue by more than this get no reminder, so the first run on an
+# old book does not send a backlog.
 FOLLOWUP_MAX_OVERDUE = timedelta(days=7)
 
 # User settings keys and their defaults, in the user's local time.
@@ -243,7 +244,7 @@ def rotting_limits(team_settings: dict[str, Any] | None) -> dict[str, timedelta]
     days = dict(DEFAULT_ROTTING_DAYS)
     overrides = (team_settings or {}).get("rotting_days") or {}
     for stage, value in overrides.items():
-        if stage in days and isinstance(value, (int, float)) and value > 0:
+        if stage in days and isinstance(value, (int, float)) and value >= 1:
             days[stage] = value
     return {stage: timedelta(days=value) for stage, value in days.items()}
 
@@ -369,8 +370,8 @@ def load_team_settings(team_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
 def plan_followups(now: datetime) -> list[Planned]:
     """Plan a reminder for each open follow-up due by now plus FOLLOWUP_LOOKAHEAD.
 
-    The dedupe key holds the due time, so a follow-up moved to another time is
-    reminded of again.
+    The dedupe key contains the due time, so a follow-up moved to another time
+    is reminded of again.
     """
     recipient = func.coalesce(FollowUp.assignee_id, Deal.owner_id)
     rows = db.session.execute(
@@ -424,7 +425,6 @@ def plan_rotting(now: datetime) -> list[Planned]:
     One query reads the candidate deals with the time they entered their stage,
     their latest note and whether a follow-up is scheduled after `now`.
     """
-    shortest = min(DEFAULT_ROTTING_DAYS.values())
     entered = (
         select(
             StageEvent.deal_id,
@@ -480,9 +480,9 @@ def plan_rotting(now: datetime) -> list[Planned]:
             Deal.status == "open",
             Deal.deleted.is_(False),
             Deal.owner_id.is_not(None),
-            # Team overrides may be shorter than the defaults, so this only
-            # skips deals touched within a day.
-            Deal.updated_at <= now - timedelta(days=min(shortest, 1)),
+            # Every stage limit is at least a day, so a deal edited within
+            # the last day cannot be rotting.
+            Deal.updated_at <= now - timedelta(days=1),
         )
     ).all()
     teams = load_team_settings(row.team_id for row in rows)

@@ -140,7 +140,7 @@ def team_rules(team: Team) -> list[dict[str, Any]]:
 
 
 def save_rules(team: Team, rules: list[dict[str, Any]]) -> None:
-    # A new dict, so SQLAlchemy sees the JSON column change.
+    # A new dict, because SQLAlchemy detects a JSON column change by assignment.
     team.settings = {**(team.settings or {}), "rules": rules}
 
 
@@ -256,7 +256,7 @@ def is_triggered(rule: dict[str, Any], deal: Deal, changed: set[str]) -> bool:
 
 
 def action_key(rule_id: str, device: str, mutation_id: str) -> str:
-    """Return the dedupe key of a rule's action on one mutation (58 characters)."""
+    """Return the dedupe key of a rule's action on one mutation (53 characters for a 12-character rule id)."""
     digest = hashlib.sha256(f"{device}\n{mutation_id}".encode()).hexdigest()[:40]
     return f"{rule_id}:{digest}"
 

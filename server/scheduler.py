@@ -11,8 +11,8 @@ subquery picks due rows: with `FOR UPDATE SKIP LOCKED` on PostgreSQL, and under
 SQLite's single write lock there. Two processes therefore never claim one
 reminder. A claim older than CLAIM_LEASE is taken over, so a reminder claimed
 by a process that crashed is sent after the restart. Before sending, the
-worker renews its claim, and it marks the result only while it still holds the
-claim.
+worker renews its claim, and it stores the result only while the claim is
+still its own.
 """
 
 from __future__ import annotations
@@ -173,7 +173,7 @@ def renew_claim(reminder_id: int, token: str, moment: datetime) -> bool:
 
 
 def finish_claim(reminder_id: int, token: str, values: dict[str, Any]) -> None:
-    """Store the reminder's outcome if this worker still holds its claim."""
+    """Store the reminder's outcome if the claim is still this worker's."""
     db.session.execute(
         update(Reminder)
         .where(Reminder.id == reminder_id, Reminder.claimed_by == token)
@@ -259,7 +259,7 @@ def push_to(
     payload: dict[str, Any],
     moment: datetime,
 ) -> str:
-    """Send one push; delete the subscription when the push service says it is gone.
+    """Send one push; delete the subscription when the push service returns 404 or 410.
 
     Errors are logged and returned as `failed`, so one bad subscription never
     stops the run.

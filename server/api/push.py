@@ -202,7 +202,10 @@ def put_settings():
     known = (*reminders.DEFAULT_USER_SETTINGS, "time_zone")
     unknown = sorted(set(data) - set(known))
     if unknown:
-        raise invalid(unknown[0], f"is not a setting; settings are: {', '.join(known)}.")
+        raise invalid(
+            unknown[0],
+            f"{unknown[0]!r} is not a setting; settings are: {', '.join(known)}.",
+        )
 
     changes: dict[str, str | None] = {}
     for name in reminders.DEFAULT_USER_SETTINGS:

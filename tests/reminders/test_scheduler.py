@@ -85,8 +85,8 @@ def test_done_followup_not_sent(app, book, run, receiver, subscribe, quiet_hours
 def test_dead_subscription_deleted_loop_goes_on(
     app, book, run, receiver, subscribe, quiet_hours_off
 ):
-    """Two phones, one answering 410: it is deleted, the other phone and the
-    next rep still get their reminders."""
+    """Two phones, one gets 410 from its push service: that subscription is
+    deleted, and the other phone and the next rep still get their reminders."""
     ana, ben = book.members["ana"], book.members["ben"]
     expired, working = subscribe(ana), subscribe(ana)
     bens_phone = subscribe(ben)

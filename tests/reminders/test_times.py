@@ -132,7 +132,7 @@ def test_rotting_limits_team_override():
     assert "unknown" not in limits
 
 
-def test_is_rotting_needs_both_stage_and_activity_past_limit():
+def test_is_rotting_needs_both_limits():
     now = datetime(2027, 6, 9)
     limit = timedelta(days=10)
     old = now - timedelta(days=11)
