@@ -9,7 +9,7 @@ A team's rules are a list in `Team.settings["rules"]`:
 | trigger | fires when a synced mutation | params |
 |---|---|---|
 | `stage_entered` | sets the deal's stage to `stage` | `stage` |
-| `lead_score_reached` | never yet: deals have no lead score | `score` (0-100) |
+| `lead_score_reached` | checks a BANT item so the deal's lead score reaches `score`; once per deal | `score` (0-100) |
 | `deal_won` | sets the deal's status to `won` | none |
 
 | action | does | params |
@@ -43,7 +43,7 @@ from sync.clock import format_stamp
 
 from . import reminders
 from .auth import describe_errors, login_required, read_json_object
-from .entities import ENTITIES, STAGES
+from .entities import BANT_FIELDS, ENTITIES, STAGES, lead_score
 from .errors import BadRequest, Forbidden, NotFound
 from .models import Account, Deal, FieldHistory, FollowUp, Team, User, db
 from .records import SERVER_DEVICE
@@ -233,14 +233,20 @@ def evaluate_rules(ctx: PushContext, pairs: list[tuple[Checked, dict[str, Any]]]
 
     for item, result in pairs:
         changed = set(result.get("changed") or ())
-        if item.spec is None or item.spec.name != "deal" or not changed & {"stage", "status"}:
+        watched = {"stage", "status", *BANT_FIELDS}
+        if item.spec is None or item.spec.name != "deal" or not changed & watched:
             continue
         deal = ctx.rows.get(("deal", item.raw["record_id"]))
         if deal is None or deal.deleted:
             continue
         for rule in rules:
-            if is_triggered(rule, deal, changed):
-                run_action(ctx, rule, deal, item.id)
+            if not is_triggered(rule, deal, changed):
+                continue
+            if rule["trigger"] == "lead_score_reached":
+                # A score crosses the threshold once per deal, whichever edit did it.
+                if lead_rule_fired(ctx, rule, deal):
+                    continue
+            run_action(ctx, rule, deal, item.id)
 
 
 def is_triggered(rule: dict[str, Any], deal: Deal, changed: set[str]) -> bool:
@@ -250,9 +256,26 @@ def is_triggered(rule: dict[str, Any], deal: Deal, changed: set[str]) -> bool:
         return "stage" in changed and deal.stage == params.get("stage")
     if rule["trigger"] == "deal_won":
         return "status" in changed and deal.status == "won"
-    # NOTE: deals carry no lead score, so lead_score_reached rules are stored
-    # and listed but never fire.
+    if rule["trigger"] == "lead_score_reached":
+        values = {name: getattr(deal, name) for name in BANT_FIELDS}
+        return bool(changed & set(BANT_FIELDS)) and lead_score(values) >= params.get(
+            "score", 100
+        )
     return False
+
+
+def lead_rule_fired(ctx: PushContext, rule: dict[str, Any], deal: Deal) -> bool:
+    """Return whether the lead score rule already ran on this deal."""
+    return (
+        db.session.scalar(
+            select(FieldHistory.id).where(
+                FieldHistory.entity == "deal",
+                FieldHistory.record_id == deal.id,
+                FieldHistory.reason == f"rule:{rule['id']}",
+            )
+        )
+        is not None
+    )
 
 
 def action_key(rule_id: str, device: str, mutation_id: str) -> str:

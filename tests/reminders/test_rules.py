@@ -126,3 +126,37 @@ def test_deal_won_notifies_manager(client, book, app, receiver, subscribe, run):
     assert "Rack refresh" in push.payload["body"]
     assert checkin_user == ana.id
     assert checkin_wait.days >= 44
+
+
+def test_lead_score_rule_notifies_owner_once(client, book, app):
+    max_, ana = book.members["max"], book.members["ana"]
+    rule = create_rule(
+        client, max_, trigger="lead_score_reached", trigger_params={"score": 75},
+        action="notify_owner",
+    ).get_json()
+    phone = Phone(client, ana, "ana-phone")
+    deal_id = new_id()
+    phone.edit("deal", deal_id, title="Rack refresh", stage="qualification",
+               owner_id=ana.id, bant_budget=True, bant_need=True)
+    phone.sync()
+    below = count_rule_runs(app, deal_id, rule["id"])
+
+    phone.edit("deal", deal_id, bant_authority=True)
+    phone.sync()
+    phone.edit("deal", deal_id, bant_timing=True)
+    phone.sync()
+
+    assert below == 0
+    assert count_rule_runs(app, deal_id, rule["id"]) == 1
+    with app.app_context():
+        reminders = db.session.scalars(db.select(Reminder).filter_by(deal_id=deal_id)).all()
+    assert [(r.user_id, r.kind) for r in reminders] == [(ana.id, "rule")]
+
+
+def count_rule_runs(app, deal_id: str, rule_id: str) -> int:
+    with app.app_context():
+        return len(
+            db.session.scalars(
+                db.select(FieldHistory).filter_by(record_id=deal_id, reason=f"rule:{rule_id}")
+            ).all()
+        )
