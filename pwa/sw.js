@@ -255,8 +255,13 @@ async function openPage(url) {
   const target = new URL(url, sw.location.origin);
   for (const client of windows) {
     if (new URL(client.url).origin !== sw.location.origin) continue;
-    const focused = await client.focus();
-    focused.postMessage({ type: 'navigate', hash: target.hash });
+    try {
+      await client.focus();
+    } catch {
+      // Focus needs the user activation of a real notification tap; without
+      // it the open window still moves to the deal, in the background.
+    }
+    client.postMessage({ type: 'navigate', hash: target.hash });
     return;
   }
   await sw.clients.openWindow(target.href);
