@@ -232,6 +232,7 @@ def record_of(spec: EntitySpec, row: Any) -> dict[str, Any]:
     return {
         "entity": spec.name,
         "id": row.id,
+        "deleted": bool(row.deleted),
         "seq": row.seq,
         "fields": {
             name: to_json_value(getattr(row, name)) for name in read_fields(spec)

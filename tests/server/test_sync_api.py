@@ -172,3 +172,20 @@ def test_bant_checklist_and_probability_sync(client, book):
     assert fields["probability"] == 35
     assert fields["pipeline"] == "default"
     assert lead_score(fields) == 50
+
+
+def test_deleted_record_pulls_as_deleted(client, book):
+    ana = Phone(client, book.members["ana"], "ana-phone")
+    ben = Phone(client, book.members["ben"], "ben-phone")
+    deal_id = make_deal(ana, value=12000)
+    ana.sync()
+    ben.sync()
+    assert ben.records[("deal", deal_id)]["deleted"] is False
+
+    ana.edit("deal", deal_id, deleted=True)
+    ana.sync()
+    ben.sync()
+
+    record = ben.records[("deal", deal_id)]
+    assert record["deleted"] is True
+    assert record["fields"]["deleted"] is True
