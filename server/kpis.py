@@ -55,7 +55,7 @@ def compute_kpis(
     sql = SqlDialect(db.session.get_bind().dialect.name)
     start_at = datetime.combine(start, time())
     end_at = datetime.combine(end, time())
-    open_figures = open_pipeline(scope)
+    open_figures = open_pipeline(scope, now.date())
     closed = closed_deals(scope, sql, start, end)
     return {
         "period": {"start": start, "end": end},
@@ -69,7 +69,7 @@ def compute_kpis(
         "first_response": first_response(scope, sql, start_at, end_at),
         "stage_conversion": stage_conversion(scope, sql, start, end),
         "time_in_stage": time_in_stage(scope, sql, start_at, end_at),
-        "forecast": forecast(scope, sql, start, end),
+        "forecast": forecast(scope, sql, start, end, now.date()),
         "stale_deals": stale_deals(scope, now),
         "overdue_followups": overdue_followups(scope, now),
     }
@@ -110,6 +110,11 @@ def deal_filters(scope: Scope) -> list[ColumnElement]:
     return filters
 
 
+def in_pipeline(today: date) -> ColumnElement:
+    """Match open deals that count in the pipeline: not parked past `today`."""
+    return or_(Deal.parked_until.is_(None), Deal.parked_until <= today)
+
+
 def probability_case(scope: Scope) -> ColumnElement:
     """Return a CASE giving each deal's stage probability in percent, by team."""
     groups = group_teams(scope.teams, stage_probabilities)
@@ -148,8 +153,11 @@ def ratio(numerator: Any, denominator: Any, places: Decimal = RATE_PLACES) -> fl
     return float(exact.quantize(places, ROUND_HALF_UP))
 
 
-def open_pipeline(scope: Scope) -> dict[str, dict[str, Any]]:
-    """Sum open deals now, per currency: count, value and probability-weighted value."""
+def open_pipeline(scope: Scope, today: date) -> dict[str, dict[str, Any]]:
+    """Sum open deals now, per currency: count, value and probability-weighted value.
+
+    Parked deals are left out until the day their parking ends.
+    """
     weighted_percent = func.sum(Deal.value * probability_case(scope))
     query = (
         select(
@@ -159,7 +167,7 @@ def open_pipeline(scope: Scope) -> dict[str, dict[str, Any]]:
             weighted_percent,
             func.sum(case((Deal.expected_close.is_(None), 1), else_=0)),
         )
-        .where(*deal_filters(scope), Deal.status == "open")
+        .where(*deal_filters(scope), Deal.status == "open", in_pipeline(today))
         .group_by(Deal.currency)
         .order_by(Deal.currency)
     )
@@ -378,8 +386,10 @@ def time_in_stage(
     return result
 
 
-def forecast(scope: Scope, sql: SqlDialect, start: date, end: date) -> list[dict[str, Any]]:
-    """Sum open deals expected to close in the period, per month and currency."""
+def forecast(
+    scope: Scope, sql: SqlDialect, start: date, end: date, today: date
+) -> list[dict[str, Any]]:
+    """Sum open, unparked deals expected to close in the period, per month and currency."""
     month = sql.month(Deal.expected_close)
     query = (
         select(
@@ -392,6 +402,7 @@ def forecast(scope: Scope, sql: SqlDialect, start: date, end: date) -> list[dict
         .where(
             *deal_filters(scope),
             Deal.status == "open",
+            in_pipeline(today),
             Deal.expected_close >= start,
             Deal.expected_close < end,
         )
@@ -432,7 +443,7 @@ def stale_deals(scope: Scope, now: datetime) -> dict[str, Any]:
             Deal.currency,
             entered.label("entered_at"),
         )
-        .where(*deal_filters(scope), Deal.status == "open")
+        .where(*deal_filters(scope), Deal.status == "open", in_pipeline(now.date()))
         .subquery()
     )
 

@@ -29,7 +29,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .models import Account, Deal, FollowUp, Note, Reminder, StageEvent, Team, User, db
@@ -337,7 +337,12 @@ def plan_reminders(now: datetime) -> int:
 
     The caller commits.
     """
-    planned = [*plan_followups(now), *plan_rotting(now), *plan_first_contact(now)]
+    planned = [
+        *plan_followups(now),
+        *plan_rotting(now),
+        *plan_first_contact(now),
+        *plan_park_checkins(now),
+    ]
     added = insert_reminders(planned)
     fold_digests(now)
     return added
@@ -463,6 +468,7 @@ def plan_rotting(now: datetime) -> list[Planned]:
             Deal.title,
             Deal.created_at,
             Deal.updated_at,
+            Deal.parked_until,
             Account.name.label("account"),
             entered.c.entered_at,
             notes.c.created_at.label("note_created_at"),
@@ -480,6 +486,7 @@ def plan_rotting(now: datetime) -> list[Planned]:
             Deal.status == "open",
             Deal.deleted.is_(False),
             Deal.owner_id.is_not(None),
+            not_parked(now),
             # Every stage limit is at least a day, so a deal edited within
             # the last day cannot be rotting.
             Deal.updated_at <= now - timedelta(days=1),
@@ -491,8 +498,10 @@ def plan_rotting(now: datetime) -> list[Planned]:
     for row in rows:
         limit = rotting_limits(teams.get(row.team_id)).get(row.stage)
         stage_entered = row.entered_at or row.created_at
+        # The end of a parking counts as activity: the check-in comes first.
+        unparked = datetime.combine(row.parked_until, time()) if row.parked_until else None
         activity = last_activity(
-            stage_entered, row.updated_at, row.note_created_at, row.note_met_at
+            stage_entered, row.updated_at, row.note_created_at, row.note_met_at, unparked
         )
         if limit is None or stage_entered is None or activity is None:
             continue
@@ -526,6 +535,53 @@ def plan_rotting(now: datetime) -> list[Planned]:
     return planned
 
 
+def not_parked(now: datetime):
+    """Match deals not parked: a parked deal neither rots nor waits for contact."""
+    return or_(Deal.parked_until.is_(None), Deal.parked_until <= now.date())
+
+
+def plan_park_checkins(now: datetime) -> list[Planned]:
+    """Plan a check-in for each parked deal whose parking ends today or earlier.
+
+    The key names the parking day, so parking a deal again plans a new check-in.
+    """
+    rows = db.session.execute(
+        select(
+            Deal.id,
+            Deal.team_id,
+            Deal.owner_id,
+            Deal.title,
+            Deal.parked_until,
+            Account.name.label("account"),
+        )
+        .outerjoin(Account, Account.id == Deal.account_id)
+        .where(
+            Deal.parked_until.is_not(None),
+            Deal.parked_until <= now.date(),
+            Deal.status == "open",
+            Deal.deleted.is_(False),
+            Deal.owner_id.is_not(None),
+        )
+    ).all()
+    times = load_user_times(row.owner_id for row in rows)
+    return [
+        Planned(
+            team_id=row.team_id,
+            user_id=row.owner_id,
+            kind="park_checkin",
+            dedupe_key=f"park_checkin:{row.id}:{row.parked_until.isoformat()}",
+            due_at=send_time(now, times[row.owner_id]),
+            payload=deal_payload(
+                "park_checkin", "Check in on a parked deal", row.id, row.title,
+                row.account, detail=f"parked until {row.parked_until.isoformat()}",
+            ),
+            deal_id=row.id,
+        )
+        for row in rows
+        if row.owner_id in times
+    ]
+
+
 def plan_first_contact(now: datetime) -> list[Planned]:
     """Plan a reminder for each new lead with no note after the first-contact hours."""
     has_note = (
@@ -547,6 +603,7 @@ def plan_first_contact(now: datetime) -> list[Planned]:
             Deal.stage == "prospecting",
             Deal.status == "open",
             Deal.deleted.is_(False),
+            not_parked(now),
             Deal.owner_id.is_not(None),
             Deal.created_at > now - NEW_LEAD_MAX_AGE,
             ~has_note,

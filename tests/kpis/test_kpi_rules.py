@@ -125,3 +125,24 @@ def test_deleted_and_other_team_deals_ignored(app, book):
     assert figures["open"]["USD"]["deals"] == 1
     assert figures["open"]["USD"]["value"] == Decimal("10.00")
     assert figures["open"]["USD"]["weighted_value"] == Decimal("0.50")
+
+
+def test_parked_deal_leaves_pipeline_and_forecast_until_its_day(app, book):
+    ana = book.members["ana"]
+    north = book.teams["North"]
+    with app.app_context():
+        add_deal(north, ana.id, stage="proposal", value=Decimal("500"),
+                 expected_close=date(2025, 3, 20), created_at=datetime(2025, 1, 1))
+        add_deal(north, ana.id, stage="proposal", value=Decimal("7000"),
+                 expected_close=date(2025, 3, 25), created_at=datetime(2025, 1, 1),
+                 parked_until=date(2025, 7, 1))
+        db.session.commit()
+        scope = Scope(teams=[db.session.get(Team, north)])
+
+        parked = compute_kpis(scope, START, END, NOW)
+        after = compute_kpis(scope, START, END, datetime(2025, 7, 1, 9))
+
+    assert parked["open"]["USD"]["value"] == Decimal("500.00")
+    assert [m["value"] for m in parked["forecast"]] == [Decimal("500.00")]
+    assert after["open"]["USD"]["value"] == Decimal("7500.00")
+    assert [m["value"] for m in after["forecast"]] == [Decimal("7500.00")]

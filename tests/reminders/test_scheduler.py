@@ -380,3 +380,24 @@ def test_two_processes_send_each_once(app, book, receiver, tmp_path):
     assert sum(report["sent"] for report in reports) == count
     assert all(report["sent"] > 0 for report in reports), reports
     assert {r.status for r in reminders_of(app)} == {"sent"}
+
+
+def test_parked_deal_does_not_rot_and_checks_in_once(
+    app, book, run, receiver, subscribe, quiet_hours_off
+):
+    ana = book.members["ana"]
+    phone = subscribe(ana)
+    parked_until = (NOW + timedelta(days=90)).date()
+    deal_id = rotting_deal(app, ana, parked_until=parked_until)
+
+    run()
+    run(NOW + timedelta(days=89))
+    assert receiver.requests_for(phone) == []
+
+    run(NOW + timedelta(days=90, hours=1))
+    run(NOW + timedelta(days=91))
+
+    kinds = [push.payload["kind"] for push in receiver.requests_for(phone)]
+    assert kinds[0] == "park_checkin"
+    assert kinds.count("park_checkin") == 1
+    assert receiver.requests_for(phone)[0].payload["deal_id"] == deal_id
