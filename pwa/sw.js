@@ -9,10 +9,11 @@
  * - fetch: shell files come from this version's cache only (cache-first,
  *   network as a fallback for a file missing from it). /api/ is never
  *   cached: those requests go straight to the network.
- * - push: show a reminder with "Done" and "Snooze 1 day" when it names a
- *   follow-up. notificationclick: a tap opens the deal; the two actions
- *   queue their mutation in the IndexedDB outbox right here, with no
- *   signal needed, and tell open pages to sync.
+ * - push: show a reminder, with "Done" and "Snooze 1 day" when it names a
+ *   follow-up.
+ * - notificationclick: a tap opens the deal. The two actions queue their
+ *   mutation in the IndexedDB outbox from the worker, so they work with no
+ *   signal, and then tell open pages to sync.
  * - pushsubscriptionchange: subscribe again and send the new subscription.
  *
  * The worker is an ES module (registered with type: 'module'), so it shares

@@ -33,7 +33,7 @@ export function createAppApi(store, fetchFn = (input, init) => fetch(input, init
   }
 
   /**
-   * Send a request whose body or answer is not JSON and return the response.
+   * Send a request whose body or response is not JSON and return the response.
    * @param {string} method
    * @param {string} path
    * @param {BodyInit} [body]
@@ -73,7 +73,7 @@ export function createAppApi(store, fetchFn = (input, init) => fetch(input, init
     delete: (path, body) => request('DELETE', path, body),
 
     /**
-     * Upload a file as multipart/form-data in field `file`; return the JSON answer.
+     * Upload a file as multipart/form-data in field `file`; return the JSON response.
      * @param {string} path
      * @param {Blob} file
      * @param {string} [filename]

@@ -7,8 +7,8 @@
 import { currentLanguage } from './i18n.js';
 
 /**
- * Currencies shown without a minor unit whatever ISO 4217 says. ISO lists
- * TWD with 2 decimals, but prices and invoices in Taiwan use whole dollars.
+ * Currencies shown without a minor unit, whatever ISO 4217 lists. ISO 4217
+ * gives TWD 2 decimals, but prices and invoices in Taiwan use whole dollars.
  */
 const WHOLE_UNIT_CURRENCIES = new Set(['TWD']);
 

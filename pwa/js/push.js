@@ -16,7 +16,7 @@ import { openStore } from './store.js';
  * What the platform allows:
  *   supported          PushManager and Notification exist
  *   ios-needs-install  iOS or iPadOS Safari in a tab: Web Push exists only
- *                      in a home-screen web app (iOS 16.4 and later)
+ *                      in a web app added to the home screen
  *   unsupported        no service worker, PushManager or Notification
  * @typedef {'supported' | 'ios-needs-install' | 'unsupported'} ReminderSupport
  */

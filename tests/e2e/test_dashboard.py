@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.conftest import PASSWORD, SHARED_DATA
-from tests.e2e.conftest import SYNC_TIMEOUT_MS, sign_in, wait_for_service_worker
+from tests.e2e.conftest import sign_in, wait_for_service_worker
 
 REPO = Path(__file__).resolve().parents[2]
 AXE_SCRIPT = REPO / "node_modules" / "axe-core" / "axe.min.js"

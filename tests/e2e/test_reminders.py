@@ -5,12 +5,12 @@ action with no signal, and the settings page's permission prompt.
 calls it. A push message is delivered through the DevTools protocol
 (`ServiceWorker.deliverPushMessage`), as the push service would deliver it.
 
-A notification's buttons cannot be clicked in headless Chromium, so the test
+A notification's buttons cannot be clicked in headless Chromium. So the test
 dispatches a `notificationclick` event inside the service worker, through
-Playwright's handle on the worker: it builds a `NotificationEvent` for the
-shown notification with action "done" and gives the event its own
-`waitUntil` that keeps the promise, because `waitUntil` of an event a script
-created throws. The worker's real listener then runs unchanged.
+Playwright's handle on the worker, built as a `NotificationEvent` for the
+shown notification with action "done". The event gets its own `waitUntil`
+that keeps the promise, because `waitUntil` throws on an event that a script
+created. The worker's real listener then runs unchanged.
 """
 
 from __future__ import annotations

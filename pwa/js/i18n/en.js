@@ -1,4 +1,4 @@
-/** English: every string the rep sees, keyed as described in ../i18n.js. */
+/** English: every string shown to the rep, keyed as described in ../i18n.js. */
 
 /** @type {Record<string, string>} */
 export default {

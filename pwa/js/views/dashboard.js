@@ -1,7 +1,7 @@
 /**
  * The dashboard: KPIs of a period for the team or one rep, a stage
  * conversion funnel, the forecast by month, stale deals and overdue
- * follow-ups. Figures come from GET /api/kpis when the server answers and
+ * follow-ups. Figures come from GET /api/kpis when the server responds and
  * are computed from the phone's copy of the book otherwise (../kpis.js),
  * with a line saying which figures need a connection.
  */

@@ -1,8 +1,8 @@
 /**
- * Settings: the language, reminders on this phone (permission asked only
- * when the rep taps "Turn on reminders"), quiet hours and the daily digest
- * time in the phone's time zone, the team's rules (managers switch them on
- * and off), and import and export of deals.
+ * Settings: the language, reminders on this phone, quiet hours and the
+ * daily digest time in the phone's time zone, the team's rules, and import
+ * and export of deals. Notification permission is requested only when the
+ * rep taps "Turn on reminders". Only managers can switch rules on and off.
  */
 
 import { createAppApi, describeApiError } from '../api.js';
