@@ -116,14 +116,15 @@ def in_pipeline(today: date) -> ColumnElement:
 
 
 def probability_case(scope: Scope) -> ColumnElement:
-    """Return a CASE giving each deal's stage probability in percent, by team."""
+    """Return each deal's win probability in percent: its own, else its stage's."""
     groups = group_teams(scope.teams, stage_probabilities)
     whens = []
     for team_ids, probabilities in groups:
         in_team = Deal.team_id.in_(team_ids) if len(groups) > 1 else literal(True)
         for stage, percent in probabilities.items():
             whens.append((and_(in_team, Deal.stage == stage), percent))
-    return case(*whens, else_=0)
+    # A rep's own probability on a deal wins over the stage's default.
+    return func.coalesce(Deal.probability, case(*whens, else_=0))
 
 
 def stage_index_case() -> ColumnElement:

@@ -137,7 +137,7 @@ def test_parked_deal_leaves_pipeline_and_forecast_until_its_day(app, book):
                  expected_close=date(2025, 3, 25), created_at=datetime(2025, 1, 1),
                  parked_until=date(2025, 7, 1))
         db.session.commit()
-        scope = Scope(teams=[db.session.get(Team, north)])
+        scope = Scope((db.session.get(Team, north),))
 
         parked = compute_kpis(scope, START, END, NOW)
         after = compute_kpis(scope, START, END, datetime(2025, 7, 1, 9))
@@ -146,3 +146,18 @@ def test_parked_deal_leaves_pipeline_and_forecast_until_its_day(app, book):
     assert [m["value"] for m in parked["forecast"]] == [Decimal("500.00")]
     assert after["open"]["USD"]["value"] == Decimal("7500.00")
     assert [m["value"] for m in after["forecast"]] == [Decimal("7500.00")]
+
+
+def test_deal_probability_overrides_stage_default(app, book):
+    ana = book.members["ana"]
+    north = book.teams["North"]
+    with app.app_context():
+        add_deal(north, ana.id, stage="proposal", value=Decimal("1000"),
+                 created_at=datetime(2025, 1, 1))
+        add_deal(north, ana.id, stage="proposal", value=Decimal("1000"),
+                 created_at=datetime(2025, 1, 1), probability=90)
+        db.session.commit()
+
+        figures = compute_kpis(Scope((db.session.get(Team, north),)), START, END, NOW)
+
+    assert figures["open"]["USD"]["weighted_value"] == Decimal("1400.00")
