@@ -222,9 +222,11 @@ function createNoteForm(ctx, dealId) {
       return;
     }
     error.hidden = true;
+    const text = body.value;
     try {
-      await logNote(ctx.outbox, { dealId, authorId: ctx.user.id, metAt: metAt.value, body: body.value });
-      body.value = '';
+      await logNote(ctx.outbox, { dealId, authorId: ctx.user.id, metAt: metAt.value, body: text });
+      // The rep may have started the next note while this one was saved.
+      if (body.value === text) body.value = '';
     } catch (failure) {
       ctx.reportError(failure);
     }
