@@ -5,10 +5,14 @@
  * with money as numbers instead of decimal strings:
  *
  *   open                 open deals per currency: count, value, weighted value
+ *                        (the deal's own probability, else its stage's)
  *   win_rate             won / (won + lost)
  *   average_won_value    mean value of won deals, per currency
  *   stage_conversion     per stage, deals that reached it and the next one
  *   forecast             open deals by month of expected close, per currency
+ *
+ * A deal parked until a day after today (UTC, as on the server) is left out
+ * of the open pipeline and the forecast.
  *   overdue_followups    follow-ups not done and due before now
  *
  * The phone stores no closing or creation dates, so win rate, average won
@@ -74,10 +78,10 @@ export function computeLocalKpis(input) {
     period: { start, end },
     owner_id: ownerId,
     as_of: new Date(nowMs).toISOString(),
-    open: openPipeline(deals, probabilities),
+    open: openPipeline(deals, probabilities, todayUtc(nowMs)),
     ...closedDeals(deals),
     stage_conversion: stageConversion(deals),
-    forecast: forecast(deals, probabilities, start, end),
+    forecast: forecast(deals, probabilities, start, end, todayUtc(nowMs)),
     overdue_followups: overdueFollowups(input.followups, dealsById, ownerId, nowMs),
   };
 }
@@ -85,18 +89,19 @@ export function computeLocalKpis(input) {
 /**
  * @param {BookRecord[]} deals
  * @param {Record<string, number>} probabilities
+ * @param {string} today  YYYY-MM-DD in UTC.
  */
-function openPipeline(deals, probabilities) {
+function openPipeline(deals, probabilities, today) {
   /** @type {Record<string, {deals: number, value: number, weighted_value: number, unscheduled_deals: number}>} */
   const open = {};
   for (const deal of deals) {
-    if (deal.fields.status !== 'open') continue;
+    if (!inPipeline(deal, today)) continue;
     const currency = deal.fields.currency ?? 'USD';
     const totals = (open[currency] ??= { deals: 0, value: 0, weighted_value: 0, unscheduled_deals: 0 });
     const value = Number(deal.fields.value) || 0;
     totals.deals += 1;
     totals.value += value;
-    totals.weighted_value += (value * (probabilities[deal.fields.stage] ?? 0)) / 100;
+    totals.weighted_value += (value * probabilityOf(deal, probabilities)) / 100;
     if (!deal.fields.expected_close) totals.unscheduled_deals += 1;
   }
   for (const totals of Object.values(open)) {
@@ -160,13 +165,14 @@ function stageConversion(deals) {
  * @param {Record<string, number>} probabilities
  * @param {string} start
  * @param {string} end
+ * @param {string} today  YYYY-MM-DD in UTC.
  */
-function forecast(deals, probabilities, start, end) {
+function forecast(deals, probabilities, start, end, today) {
   /** @type {Map<string, {month: string, currency: string, deals: number, value: number, weighted_value: number}>} */
   const rows = new Map();
   for (const deal of deals) {
     const close = deal.fields.expected_close;
-    if (deal.fields.status !== 'open' || !close || close < start || close >= end) continue;
+    if (!inPipeline(deal, today) || !close || close < start || close >= end) continue;
     const month = close.slice(0, 7);
     const currency = deal.fields.currency ?? 'USD';
     const key = `${month} ${currency}`;
@@ -174,7 +180,7 @@ function forecast(deals, probabilities, start, end) {
     const value = Number(deal.fields.value) || 0;
     row.deals += 1;
     row.value += value;
-    row.weighted_value += (value * (probabilities[deal.fields.stage] ?? 0)) / 100;
+    row.weighted_value += (value * probabilityOf(deal, probabilities)) / 100;
     rows.set(key, row);
   }
   return [...rows.keys()].sort().map((key) => {
@@ -211,6 +217,33 @@ function overdueFollowups(followups, dealsById, ownerId, nowMs) {
   }
   overdue.sort((a, b) => a.due_at.localeCompare(b.due_at) || a.id.localeCompare(b.id));
   return { total: overdue.length, followups: overdue.slice(0, LIST_LIMIT) };
+}
+
+/**
+ * Return true for an open deal that is not parked past today.
+ * @param {BookRecord} deal
+ * @param {string} today
+ */
+function inPipeline(deal, today) {
+  if (deal.fields.status !== 'open') return false;
+  const parkedUntil = deal.fields.parked_until;
+  return !parkedUntil || parkedUntil <= today;
+}
+
+/**
+ * Return the deal's win probability in percent: the rep's own, else the stage's.
+ * @param {BookRecord} deal
+ * @param {Record<string, number>} probabilities
+ */
+function probabilityOf(deal, probabilities) {
+  const own = deal.fields.probability;
+  if (typeof own === 'number') return own;
+  return probabilities[deal.fields.stage] ?? 0;
+}
+
+/** Return the UTC date of a time as YYYY-MM-DD. */
+function todayUtc(/** @type {number} */ nowMs) {
+  return new Date(nowMs).toISOString().slice(0, 10);
 }
 
 /**
