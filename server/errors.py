@@ -38,6 +38,10 @@ MESSAGES: dict[str, str] = {
         "split the outbox into several requests."
     ),
     "unavailable": "{detail}",
+    "device_taken": (
+        "Device id {device!r} already belongs to another user's sign-in; "
+        "sign in again so the app makes a new device id. Changes on the phone are kept."
+    ),
 }
 
 

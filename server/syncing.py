@@ -28,6 +28,7 @@ from sync.errors import SyncError
 from sync.merge import apply_mutation
 
 from .entities import ENTITIES, EntitySpec, load_fields, record_of
+from .errors import ApiError
 from .models import (
     AppliedMutation,
     Conflict,
@@ -48,7 +49,14 @@ MAX_PUSH_MUTATIONS = 500
 DEFAULT_PAGE_SIZE = 500
 MAX_PAGE_SIZE = 1000
 
-UUID_PATTERN = re.compile(r"^[0-9a-fA-F-]{36}$")
+UUID_PATTERN = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
+# Mutation ids are stored as given: 1 to 128 characters, no control characters.
+MUTATION_ID_PATTERN = re.compile(r"[^\x00-\x1f\x7f]{1,128}")
+# A stamp is stored in the field history, whose column holds 64 characters:
+# 22 for wall time and counter, so at most 42 for the device id.
+MAX_STAMP_LENGTH = 64
 
 
 @dataclass
@@ -89,18 +97,35 @@ def push(user: User, device: str, mutations: list[Any], now_ms: int) -> list[dic
         return []
 
     team = lock_team(user.team_id)
+    check_device_owner(user, device)
     ctx = PushContext(team=team, user=user, device=device, now_ms=now_ms)
     ctx.seq = team.change_seq
 
-    seen = find_applied(device, mutations)
+    seen, taken = find_applied(device, user, mutations)
     checked = [check_shape(m, index) for index, m in enumerate(mutations)]
-    load_records(ctx, [c for c in checked if c.ok and c.id not in seen])
-    check_references(ctx, [c for c in checked if c.ok and c.id not in seen])
+    fresh: list[Checked] = []
+    fresh_ids: set[str] = set()
+    for item in checked:
+        if item.id in taken:
+            item.reject(
+                "id",
+                f"Mutation id {item.id!r} of device {device!r} was sent by another "
+                "account; sign in again on this phone to get a new device id.",
+            )
+        elif item.ok and item.id not in seen and item.id not in fresh_ids:
+            fresh.append(item)
+            fresh_ids.add(item.id)
+    load_records(ctx, fresh)
+    check_references(ctx, fresh)
 
     results: list[dict[str, Any]] = []
     first_results: dict[str, dict] = {}
     for item in checked:
         key = item.id
+        if key is not None and key in taken:
+            # The stored result belongs to another account: neither shown nor stored.
+            results.append(item.rejection())
+            continue
         if key is not None and key in seen:
             results.append(duplicate_result(seen[key]))
             continue
@@ -132,22 +157,55 @@ def push(user: User, device: str, mutations: list[Any], now_ms: int) -> list[dic
     return results
 
 
+def check_device_owner(user: User, device: str) -> None:
+    """Reject a device id that another user's mutations already carry.
+
+    Mutation ids are unique per device, so a device id shared by two users
+    would make one user's new mutation look like a re-sent one of the other.
+    """
+    other = db.session.scalar(
+        db.select(AppliedMutation.user_id)
+        .where(AppliedMutation.device_id == device, AppliedMutation.user_id != user.id)
+        .limit(1)
+    )
+    if other is not None:
+        raise ApiError("device_taken", status=409, device=device)
+
+
 def duplicate_result(first: dict[str, Any]) -> dict[str, Any]:
     return {**first, "status": "duplicate", "first_status": first.get("status")}
 
 
-def find_applied(device: str, mutations: list[Any]) -> dict[str, dict]:
-    """Return the stored results of mutations this device sent before, by id."""
+def find_applied(
+    device: str, user: User, mutations: list[Any]
+) -> tuple[dict[str, dict], set[str]]:
+    """Return the stored results of mutations this device sent before, by id.
+
+    Also return the ids stored for this device id by another user or team: a
+    device id belongs to one sign-in, so another account's results are not
+    this user's to see.
+    """
     ids = [m.get("id") for m in mutations if isinstance(m, dict)]
-    ids = [i for i in ids if isinstance(i, str)]
+    ids = [i for i in ids if is_mutation_id(i)]
     if not ids:
-        return {}
+        return {}, set()
     rows = db.session.scalars(
         db.select(AppliedMutation).where(
             AppliedMutation.device_id == device, AppliedMutation.mutation_id.in_(ids)
         )
     )
-    return {row.mutation_id: row.result for row in rows}
+    seen: dict[str, dict] = {}
+    taken: set[str] = set()
+    for row in rows:
+        if row.user_id == user.id and row.team_id == user.team_id:
+            seen[row.mutation_id] = row.result
+        else:
+            taken.add(row.mutation_id)
+    return seen, taken
+
+
+def is_mutation_id(value: Any) -> bool:
+    return isinstance(value, str) and MUTATION_ID_PATTERN.fullmatch(value) is not None
 
 
 @dataclass
@@ -166,8 +224,9 @@ class Checked:
 
     @property
     def id(self) -> str | None:
+        """The mutation id, or None when it is not one that can be stored."""
         value = self.raw.get("id") if isinstance(self.raw, dict) else None
-        return value if isinstance(value, str) and value else None
+        return value if is_mutation_id(value) else None
 
     def reject(self, name: str, message: str) -> None:
         self.errors.setdefault(name, []).append(message)
@@ -191,15 +250,19 @@ def check_shape(raw: Any, index: int) -> Checked:
         return item
 
     mutation_id = raw.get("id")
-    if not isinstance(mutation_id, str) or not 1 <= len(mutation_id) <= 128:
-        item.reject("id", f"{mutation_id!r} is not a mutation id; use 'DEVICE:COUNTER'.")
+    if not is_mutation_id(mutation_id):
+        item.reject(
+            "id",
+            f"{mutation_id!r} is not a mutation id; use 'DEVICE:COUNTER', "
+            "1 to 128 characters without control characters.",
+        )
     entity = raw.get("entity")
     spec = ENTITIES.get(entity) if isinstance(entity, str) else None
     if spec is None:
         names = ", ".join(ENTITIES)
         item.reject("entity", f"{entity!r} is not an entity; use one of: {names}.")
     record_id = raw.get("record_id")
-    if not isinstance(record_id, str) or not UUID_PATTERN.match(record_id):
+    if not isinstance(record_id, str) or not UUID_PATTERN.fullmatch(record_id):
         item.reject("record_id", f"{record_id!r} is not a record id; use a UUID.")
 
     values = raw.get("fields")
@@ -215,6 +278,14 @@ def check_shape(raw: Any, index: int) -> Checked:
         parse_stamp(raw.get("hlc"))
     except (SyncError, TypeError, ValueError) as exc:
         item.reject("hlc", str(exc))
+    else:
+        if len(raw["hlc"]) > MAX_STAMP_LENGTH:
+            item.reject(
+                "hlc",
+                f"Stamp {raw['hlc']!r} is {len(raw['hlc'])} characters long; the "
+                f"maximum is {MAX_STAMP_LENGTH}, so use a device id of at most "
+                f"{MAX_STAMP_LENGTH - 22} characters.",
+            )
 
     if spec is not None and isinstance(values, dict) and values:
         item.spec = spec
@@ -278,24 +349,39 @@ def check_references(ctx: PushContext, items: list[Checked]) -> None:
         query = db.select(model.id).where(model.id.in_(ids), model.team_id == team_id)
         found.update((target, i) for i in db.session.scalars(query))
 
+    def key_of(item: Checked) -> tuple[str, str]:
+        return (item.spec.name, item.raw["record_id"])
+
     for item in items:
-        if not item.ok:
-            continue
-        key = (item.spec.name, item.raw["record_id"])
-        for name, target in item.spec.references.items():
-            value = item.loaded.get(name)
-            if value and (target, value) not in found and (target, value) not in creating:
-                item.reject(
-                    name,
-                    f"{value!r} is not a {target} of your team; "
-                    "pick one from the team's list.",
-                )
-        if key in creating:
+        if item.ok and key_of(item) in creating:
             check_create(item)
-        if item.spec.name == "conflict" and key in creating:
-            item.reject("record_id", "Conflicts are made by the server; resolve an existing one.")
-        if item.ok and key in creating:
-            ctx.records[key] = None  # type: ignore[assignment]
+            if item.spec.name == "conflict":
+                item.reject(
+                    "record_id", "Conflicts are made by the server; resolve an existing one."
+                )
+
+    # A record created in this batch may be referred to only if its creation is
+    # accepted; each rejected creation can reject the mutations that refer to it.
+    rejected_one = True
+    while rejected_one:
+        rejected_one = False
+        created = {key_of(i) for i in items if i.ok and key_of(i) in creating}
+        for item in items:
+            if not item.ok:
+                continue
+            for name, target in item.spec.references.items():
+                value = item.loaded.get(name)
+                if value and (target, value) not in found and (target, value) not in created:
+                    item.reject(
+                        name,
+                        f"{value!r} is not a {target} of your team; "
+                        "pick one from the team's list.",
+                    )
+                    rejected_one = True
+
+    for item in items:
+        if item.ok and key_of(item) in creating:
+            ctx.records[key_of(item)] = None  # type: ignore[assignment]
 
 
 def check_create(item: Checked) -> None:

@@ -61,7 +61,7 @@ class World:
         ]
         client = self.app.test_client()
         self.phones = [
-            Phone(client, member, f"{device}-{uuid.uuid4().hex[:6]}")
+            Phone(client, member, f"{device}-{uuid.uuid4().hex}")
             for member, device in zip(members, DEVICES)
         ]
         self.skews = skews

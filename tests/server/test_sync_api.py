@@ -189,3 +189,21 @@ def test_deleted_record_pulls_as_deleted(client, book):
     record = ben.records[("deal", deal_id)]
     assert record["deleted"] is True
     assert record["fields"]["deleted"] is True
+
+
+def test_device_id_of_another_user_is_rejected(client, book):
+    ana = Phone(client, book.members["ana"], "shared-device")
+    make_deal(ana)
+    ana.sync()
+    ben = Phone(client, book.members["ben"], "shared-device")
+    make_deal(ben)
+
+    response = client.post(
+        "/api/sync",
+        json={"protocol": 1, "device_id": "shared-device", "mutations": ben.outbox},
+        headers=book.members["ben"].headers,
+    )
+
+    assert response.status_code == 409
+    assert response.get_json()["error"] == "device_taken"
+    assert "'shared-device'" in response.get_json()["message"]
