@@ -5,12 +5,12 @@ server and then delivers, drops, holds or replaces each response.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from playwright.sync_api import APIResponse, BrowserContext, Page, Route
 
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import sign_in, wait_for_service_worker
+from tests.e2e.conftest import SYNC_TIMEOUT_MS, sign_in, wait_for_service_worker
 
 # Reads every row of one IndexedDB store of the app's database, through a
 # second connection so the app's own connection is left alone.
@@ -46,6 +46,18 @@ def pending_mutations(page: Page) -> list[dict[str, Any]]:
     """Return the phone's outbox, oldest first, as it is stored."""
     rows = sorted(read_store(page, "outbox"), key=lambda row: row["seq"])
     return [row["mutation"] for row in rows]
+
+
+def wait_until(page: Page, condition: Callable[[], bool], message: str) -> None:
+    """Let Playwright dispatch events, such as route handlers, until condition is true.
+
+    Raises AssertionError with message after SYNC_TIMEOUT_MS.
+    """
+    for _ in range(SYNC_TIMEOUT_MS // 100):
+        if condition():
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(message)
 
 
 class SyncRoute:

@@ -7,11 +7,15 @@ from decimal import Decimal
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.phones import SyncRoute, open_app, pending_mutations
+from tests.e2e.phones import SyncRoute, open_app, pending_mutations, wait_until
 
 # How soon the outbox must drain once the signal returns, in ms: the online
 # event starts a sync at once, and a loopback round trip takes well under 1 s.
 SIGNAL_RETURN_SYNC_MS = 5_000
+
+
+def wait_for_held(page: Page, sync: SyncRoute) -> None:
+    wait_until(page, lambda: len(sync.held) == 1, "no sync response is held")
 
 
 def log_note(page: Page, body: str) -> None:
@@ -66,7 +70,7 @@ def test_edit_during_slow_sync_goes_next(new_phone, live_server, book, seeded):
 
     page.get_by_test_id("value-input").fill("13000")
     page.get_by_test_id("save-value").click()
-    wait_for_held(page, sync, 1)
+    wait_for_held(page, sync)
 
     # While the first push is in flight the rep edits the value again.
     page.get_by_test_id("value-input").fill("14500")
@@ -76,7 +80,7 @@ def test_edit_during_slow_sync_goes_next(new_phone, live_server, book, seeded):
     # The slow answer settles the first edit only; the second stays waiting
     # and shows over the server's copy, then goes out in the next request.
     sync.release()
-    wait_for_held(page, sync, 1)
+    wait_for_held(page, sync)
     expect(page.get_by_test_id("pending-count")).to_have_text("1 change waiting to sync")
     expect(page.get_by_test_id("deal-value")).to_have_text("$14,500")
     [waiting] = pending_mutations(page)
@@ -90,28 +94,25 @@ def test_edit_during_slow_sync_goes_next(new_phone, live_server, book, seeded):
     assert deal_value(live_server.app, deal_id) == Decimal("14500")
 
 
-def wait_for_held(page: Page, sync: SyncRoute, count: int) -> None:
-    """Let Playwright dispatch route events until `count` responses are held."""
-    for _ in range(100):
-        if len(sync.held) >= count:
-            return
-        page.wait_for_timeout(100)
-    raise AssertionError(f"expected {count} held sync responses, got {len(sync.held)}")
-
-
 def test_unavailable_server_drains_after_backoff(new_phone, live_server, book, seeded):
     deal_id = seeded.deal_ids["Rack refresh"]
     _, page = open_app(new_phone, book.members["ana"], f"/#/deal/{deal_id}")
     sync = SyncRoute(page, plan=[503])
 
     log_note(page, "Mere wants the racks before March.")
+    expect(page.get_by_test_id("note")).to_have_count(2)
 
     # No further edit: the retry after backoff alone sends the note.
+    wait_until(
+        page,
+        lambda: len(sync.mutation_requests()) >= 2,
+        "the note was not sent again after the 503",
+    )
     expect(page.get_by_test_id("pending-count")).to_have_text("All changes synced")
     sent = sync.mutation_requests()
     assert len(sent) == 2
     assert sent[0]["mutations"] == sent[1]["mutations"]
-    [result] = sync.responses[-1]["results"]
+    [result] = [r for response in sync.responses for r in response["results"]]
     assert result["status"] == "applied"
     assert notes_with_body(live_server.app, "Mere wants the racks before March.") == 1
 
