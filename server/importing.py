@@ -84,7 +84,6 @@ class TeamBook:
     def __init__(self, team: Team, source: str) -> None:
         self.team = team
         self.writer = ServerWriter(team)
-        self.pending_updates: list[tuple[str, dict[str, Any]]] = []
         self.source = source
         self.users = {
             key: user
@@ -107,15 +106,9 @@ class TeamBook:
                 )
             )
         }
-        self.deals = {
-            d.external_id: d.id
-            for d in db.session.execute(
-                db.select(Deal.id, Deal.external_id).where(
-                    Deal.team_id == team.id, Deal.source == source
-                )
-            )
-            if d.external_id
-        }
+        # Changes numbered above this were made by this run.
+        self.start_seq = self.writer.seq
+        self.pending: list[tuple[ImportedDeal, dict[str, Any]]] = []
 
     def account_id(self, name: str | None, report: ImportReport, **extra: Any) -> str | None:
         if not name:
@@ -144,8 +137,54 @@ class TeamBook:
         user = self.users.get(owner.lower())
         return user.id if user else None
 
-    def write_deal(self, deal: ImportedDeal, report: ImportReport, **account_extra) -> None:
-        """Create the deal, or update it when an earlier import made it."""
+    def add_deal(self, deal: ImportedDeal, report: ImportReport, **account_extra) -> None:
+        """Queue a deal; every FLUSH_EVERY deals are written together."""
+        self.pending.append((deal, account_extra))
+        if len(self.pending) >= FLUSH_EVERY:
+            self.write_pending(report)
+
+    def write_pending(self, report: ImportReport) -> None:
+        """Create or update the queued deals, finding earlier imports with one query.
+
+        An id met twice in the file is found without keeping every id: a deal
+        that this run already wrote has a change number above `start_seq`.
+        """
+        if not self.pending:
+            return
+        ids = {deal.external_id for deal, _ in self.pending if deal.external_id}
+        existing = {
+            row.external_id: row
+            for row in db.session.scalars(
+                db.select(Deal).where(
+                    Deal.team_id == self.team.id,
+                    Deal.source == self.source,
+                    Deal.external_id.in_(ids),
+                )
+            )
+        } if ids else {}
+        first_lines: dict[str, int] = {}
+        for deal, extra in self.pending:
+            key = deal.external_id
+            row = existing.get(key) if key else None
+            if key in first_lines or (row is not None and row.seq > self.start_seq):
+                where = f"line {first_lines[key]}" if key in first_lines else "an earlier line"
+                report.skip(deal.line, "id", key,
+                            f"Id {key!r} already appears on {where}; this row is skipped.")
+                continue
+            if key:
+                first_lines[key] = deal.line
+            values = self.deal_values(deal, report, extra)
+            if row is None:
+                self.create_deal(deal, values, report)
+            else:
+                self.update_deal(row, values, report)
+        self.pending = []
+        db.session.flush()
+        expunge_synced_rows()
+
+    def deal_values(
+        self, deal: ImportedDeal, report: ImportReport, account_extra: dict[str, Any]
+    ) -> dict[str, Any]:
         owner_id = self.owner_id(deal.owner)
         if deal.owner and owner_id is None:
             report.warnings.append(
@@ -154,7 +193,7 @@ class TeamBook:
                  "the deal is imported without an owner.", "code": "unknown_owner"}
             )
         account_id = self.account_id(deal.account_name, report, **account_extra)
-        values = {
+        return {
             "title": deal.title,
             "account_id": account_id,
             "contact_id": self.contact_id(account_id, deal.contact_name, report),
@@ -168,42 +207,27 @@ class TeamBook:
             "closed_at": deal.closed_at,
             "product": deal.product,
         }
-        existing_id = self.deals.get(deal.external_id) if deal.external_id else None
-        if existing_id is None:
-            row = self.writer.create("deal", values)
-            row.source = self.source
-            row.external_id = deal.external_id
-            if deal.created_at:
-                row.created_at = at_noon(deal.created_at)
-            self.deals[deal.external_id] = row.id
-            add_stage_events(self.team.id, row.id, deal)
-            report.created["deal"] += 1
-            return
 
-        self.pending_updates.append((existing_id, values))
-        if len(self.pending_updates) >= FLUSH_EVERY:
-            self.apply_updates(report)
+    def create_deal(
+        self, deal: ImportedDeal, values: dict[str, Any], report: ImportReport
+    ) -> None:
+        row = self.writer.create("deal", values)
+        row.source = self.source
+        row.external_id = deal.external_id
+        if deal.created_at:
+            row.created_at = at_noon(deal.created_at)
+        add_stage_events(self.team.id, row.id, deal)
+        report.created["deal"] += 1
 
-    def apply_updates(self, report: ImportReport) -> None:
-        """Update re-imported deals, loading them with one query per batch."""
-        if not self.pending_updates:
-            return
-        ids = [deal_id for deal_id, _ in self.pending_updates]
-        rows = {
-            row.id: row
-            for row in db.session.scalars(db.select(Deal).where(Deal.id.in_(ids)))
-        }
-        for deal_id, values in self.pending_updates:
-            row = rows[deal_id]
-            if row.deleted:
-                # The same record comes back, so no deleted twin lingers on phones.
-                values = {**values, "deleted": False}
-                report.restored["deal"] += 1
-            if self.writer.update("deal", row, values, reason="import"):
-                report.updated["deal"] += 1
-            else:
-                report.unchanged["deal"] += 1
-        self.pending_updates = []
+    def update_deal(self, row: Deal, values: dict[str, Any], report: ImportReport) -> None:
+        if row.deleted:
+            # The same record comes back, so no deleted twin lingers on phones.
+            values = {**values, "deleted": False}
+            report.restored["deal"] += 1
+        if self.writer.update("deal", row, values, reason="import"):
+            report.updated["deal"] += 1
+        else:
+            report.unchanged["deal"] += 1
 
 
 def add_stage_events(team_id: str, deal_id: str, deal: ImportedDeal) -> None:
@@ -218,7 +242,7 @@ def add_stage_events(team_id: str, deal_id: str, deal: ImportedDeal) -> None:
 
 def finish(books: Iterable[TeamBook], report: ImportReport) -> ImportReport:
     for book in books:
-        book.apply_updates(report)
+        book.write_pending(report)
         book.writer.finish()
     if report.dry_run:
         db.session.rollback()
@@ -254,8 +278,7 @@ def import_crm_dataset(folder: str, *, dry_run: bool = False) -> ImportReport:
             agent_team[agent.lower()] = manager
         books[manager] = TeamBook(team, "crm_dataset")
 
-    pending = 0
-    for item in dataset.iter_deals():
+    for item in dataset.iter_deals(track_duplicates=False):
         if isinstance(item, LineIssue):
             report.add_issue(item)
             continue
@@ -266,29 +289,22 @@ def import_crm_dataset(folder: str, *, dry_run: bool = False) -> ImportReport:
             continue
         account = dataset.accounts.get(item.account_name or "")
         extra = {"sector": account.sector, "country": account.country} if account else {}
-        books[manager].write_deal(item, report, **extra)
-        pending += 1
-        if pending % FLUSH_EVERY == 0:
-            db.session.flush()
-            expunge_synced_rows()
+        books[manager].add_deal(item, report, **extra)
     return finish(books.values(), report)
 
 
 def import_deals_file(path_or_file: Any, team: Team, *, dry_run: bool = False,
                       format: str | None = None) -> ImportReport:
     """Import a CRM export (Pipedrive, HubSpot, Salesforce, generic) into a team."""
-    with open_import(path_or_file, format=format) as stream:
+    with open_import(path_or_file, format=format, track_duplicates=False) as stream:
         report = ImportReport(format=stream.format, dry_run=dry_run)
         book = TeamBook(team, stream.format)
-        for count, item in enumerate(stream, start=1):
+        for item in stream:
             if isinstance(item, LineIssue):
                 report.add_issue(item)
             else:
-                book.write_deal(item, report)
-            if count % FLUSH_EVERY == 0:
-                db.session.flush()
-                expunge_synced_rows()
-    return finish([book], report)
+                book.add_deal(item, report)
+        return finish([book], report)
 
 
 def expunge_synced_rows() -> None:

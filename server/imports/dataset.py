@@ -45,15 +45,20 @@ class CrmDataset:
         """Return the products keyed by normalised name, as deal parsing looks them up."""
         return {normalise_label(p.name): p for p in self.products.values()}
 
-    def open_deals(self) -> ImportStream:
+    def open_deals(self, track_duplicates: bool = True) -> ImportStream:
         """Open sales_pipeline.csv as a stream; close it when done."""
         return ImportStream(
-            self.pipeline_path, format="crm_dataset", products=self.product_catalog()
+            self.pipeline_path,
+            format="crm_dataset",
+            products=self.product_catalog(),
+            track_duplicates=track_duplicates,
         )
 
-    def iter_deals(self) -> Iterator[ImportedDeal | LineIssue]:
+    def iter_deals(
+        self, track_duplicates: bool = True
+    ) -> Iterator[ImportedDeal | LineIssue]:
         """Yield the deals and line issues of sales_pipeline.csv in file order."""
-        with self.open_deals() as stream:
+        with self.open_deals(track_duplicates) as stream:
             yield from stream
 
 

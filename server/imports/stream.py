@@ -67,7 +67,9 @@ class ImportStream:
         *,
         format: FormatName | None = None,
         products: ProductCatalog | None = None,
+        track_duplicates: bool = True,
     ) -> None:
+        self.track_duplicates = track_duplicates
         self._text, self.encoding, self.delimiter, self._owned = open_text(source)
         self._products: ProductCatalog = products or {}
         try:
@@ -93,12 +95,12 @@ class ImportStream:
 
     def __iter__(self) -> Iterator[ImportedDeal | LineIssue]:
         yield from self.export.check_header(self.header)
-        seen_ids: dict[str, int] = {}
+        seen_ids: dict[str, int] | None = {} if self.track_duplicates else None
         for line, cells in self._rows:
             yield from self._parse_row(line, cells, seen_ids)
 
     def _parse_row(
-        self, line: int, cells: list[str], seen_ids: dict[str, int]
+        self, line: int, cells: list[str], seen_ids: dict[str, int] | None
     ) -> Iterator[ImportedDeal | LineIssue]:
         if not self._has_header_width(cells):
             yield LineIssue(
@@ -111,14 +113,30 @@ class ImportStream:
             )
             return
 
+        for column, cell in zip(self.header, cells):
+            if "\x00" in cell:
+                yield LineIssue(
+                    line,
+                    column,
+                    cell.replace("\x00", "\\x00"),
+                    "The cell contains a NUL character (\\x00); remove it and "
+                    "import the row again.",
+                )
+                return
+
         record = Record(line, self.header, cells, date_order=self.export.date_order)
         deal = self.export.build_deal(record, self._products)
         yield from record.issues
         if deal is None:
             return
 
-        # NOTE: every distinct id stays in memory (an estimated 100 bytes each).
-        if deal.external_id is not None and deal.external_id in seen_ids:
+        if seen_ids is None or deal.external_id is None:
+            yield deal
+            return
+
+        # NOTE: every distinct id stays in memory (an estimated 100 bytes each);
+        # the database import turns this off and finds duplicates by query.
+        if deal.external_id in seen_ids:
             first_line = seen_ids[deal.external_id]
             yield LineIssue(
                 line,

@@ -164,3 +164,24 @@ def test_reimport_restores_deleted_deal_without_twin(app, client, book):
     deals = [r for (entity, _), r in ana.records.items() if entity == "deal"]
     assert len(deals) == first.created["deal"]
     assert ana.fields("deal", deal_id)["deleted"] is False
+
+
+def test_duplicate_ids_skipped_near_and_far_apart(app, book, tmp_path, monkeypatch):
+    import server.importing
+
+    monkeypatch.setattr(server.importing, "FLUSH_EVERY", 3)
+    lines = ["external_id,title,account,stage,status,value"]
+    lines += [f"D-{n},Deal {n},Acme,proposal,open,{n}00" for n in range(1, 8)]
+    lines += ["D-2,Near twin,Acme,proposal,open,1", "D-1,Far twin,Acme,proposal,open,1"]
+    path = tmp_path / "deals.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    with app.app_context():
+        team = db.session.get(Team, book.teams["North"])
+        report = import_deals_file(path, team)
+        titles = set(db.session.scalars(db.select(Deal.title)))
+
+    assert report.created["deal"] == 7
+    assert [(s["line"], s["value"]) for s in report.skipped] == [(9, "D-2"), (10, "D-1")]
+    assert "already appears" in report.skipped[0]["reason"]
+    assert "Near twin" not in titles and "Far twin" not in titles
