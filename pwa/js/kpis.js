@@ -21,7 +21,7 @@
  * dates and exist only online.
  */
 
-import { STAGES } from './stages.js';
+import { DEFAULT_PROBABILITIES, STAGES } from './stages.js';
 
 /** KPIs the phone cannot compute; the dashboard names them when offline. */
 export const SERVER_ONLY = /** @type {const} */ ([
@@ -33,19 +33,10 @@ export const SERVER_ONLY = /** @type {const} */ ([
 ]);
 
 /**
- * Percent chance that an open deal in the stage is won, when the team's
- * pipelines are not on the phone; the server's defaults (server/pipelines.py).
+ * Stage probabilities used when the team's pipelines are not on the phone;
+ * the server's defaults (server/pipelines.py).
  */
-export const DEFAULT_PROBABILITIES = /** @type {Record<string, number>} */ ({
-  prospecting: 5,
-  qualification: 10,
-  initial_contact: 20,
-  nurturing: 30,
-  proposal: 50,
-  negotiation: 70,
-  closing: 90,
-  post_sales: 100,
-});
+export { DEFAULT_PROBABILITIES };
 
 /** Rows listed at most in the overdue follow-up list, as on the server. */
 export const LIST_LIMIT = 50;

@@ -11,6 +11,34 @@ export const STAGES = /** @type {const} */ ([
 ]);
 
 /**
+ * Percent chance that an open deal in the stage is won, when the deal has
+ * no probability of its own. These mirror DEFAULT_PROBABILITIES in
+ * server/pipelines.py; a team may store other values on the server, which
+ * the phone does not download.
+ */
+export const DEFAULT_PROBABILITIES = /** @type {Record<string, number>} */ ({
+  prospecting: 5,
+  qualification: 10,
+  initial_contact: 20,
+  nurturing: 30,
+  proposal: 50,
+  negotiation: 70,
+  closing: 90,
+  post_sales: 100,
+});
+
+/**
+ * Return a deal's win probability in percent and where it comes from: the
+ * rep's own override (`probability`), else the stage's default.
+ * @param {Record<string, any>} fields
+ * @returns {{percent: number, source: 'override' | 'stage'}}
+ */
+export function winProbability(fields) {
+  if (typeof fields.probability === 'number') return { percent: fields.probability, source: 'override' };
+  return { percent: DEFAULT_PROBABILITIES[fields.stage] ?? 0, source: 'stage' };
+}
+
+/**
  * Return the stage after the given one, or null for the last stage or an
  * unknown key.
  * @param {string} stage
