@@ -30,7 +30,7 @@ import { openStore } from './js/store.js';
 const sw = /** @type {ServiceWorkerGlobalScope} */ (/** @type {unknown} */ (self));
 
 /** Version of the shell; change it whenever any file in SHELL_FILES changes. */
-const SHELL_VERSION = 'v2';
+const SHELL_VERSION = 'v3';
 
 /** Prefix of every cache this worker owns; other caches are left alone. */
 const CACHE_PREFIX = 'dealbook-shell-';
@@ -49,6 +49,7 @@ const SHELL_FILES = [
   '/icons/apple-touch-icon.png',
   '/js/app.js',
   '/js/api.js',
+  '/js/board-order.js',
   '/js/charts.js',
   '/js/deal-actions.js',
   '/js/dom.js',
@@ -58,6 +59,7 @@ const SHELL_FILES = [
   '/js/i18n/en.js',
   '/js/i18n/zh-TW.js',
   '/js/kpis.js',
+  '/js/lead-score.js',
   '/js/local-view.js',
   '/js/log.js',
   '/js/merge.js',
@@ -74,9 +76,12 @@ const SHELL_FILES = [
   '/js/views/context.js',
   '/js/views/dashboard.js',
   '/js/views/deal.js',
+  '/js/views/description.js',
   '/js/views/import.js',
   '/js/views/login.js',
   '/js/views/park.js',
+  '/js/views/probability.js',
+  '/js/views/qualification.js',
   '/js/views/set-aside.js',
   '/js/views/settings.js',
   '/js/views/status-bar.js',

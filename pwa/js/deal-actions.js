@@ -4,6 +4,7 @@
  * cannot store the edit.
  */
 
+import { BANT_FIELDS } from './lead-score.js';
 import { nextStage } from './stages.js';
 
 /**
@@ -48,6 +49,54 @@ export function setValue(outbox, deal, value) {
  */
 export function setExpectedClose(outbox, deal, expectedClose) {
   return outbox.enqueue('deal', deal.id, { expected_close: expectedClose });
+}
+
+/**
+ * Check or uncheck one BANT item. Each item is its own field, so two reps
+ * who tick different items of one deal both keep their ticks.
+ * @param {Outbox} outbox
+ * @param {LocalRecord} deal
+ * @param {typeof BANT_FIELDS[number]} item
+ * @param {boolean} checked
+ */
+export function setBantItem(outbox, deal, item, checked) {
+  if (!BANT_FIELDS.includes(item)) throw new Error(`${item} is not a BANT field; use one of ${BANT_FIELDS.join(', ')}.`);
+  return outbox.enqueue('deal', deal.id, { [item]: checked });
+}
+
+/**
+ * Set the rep's own win probability of a deal, a whole percent from 0 to
+ * 100, or null to go back to the stage's default. Moving the deal to
+ * another stage leaves it as it is.
+ * @param {Outbox} outbox
+ * @param {LocalRecord} deal
+ * @param {number | null} percent
+ */
+export function setProbability(outbox, deal, percent) {
+  if (percent !== null && !isWholePercent(percent)) {
+    throw new RangeError(`Probability ${percent} is invalid; use a whole percent from 0 to 100, or null.`);
+  }
+  return outbox.enqueue('deal', deal.id, { probability: percent });
+}
+
+/**
+ * Return true for a whole number from 0 to 100, as the server accepts for
+ * `probability`.
+ * @param {unknown} value
+ */
+export function isWholePercent(value) {
+  return Number.isInteger(value) && /** @type {number} */ (value) >= 0 && /** @type {number} */ (value) <= 100;
+}
+
+/**
+ * Replace the deal's description. It is a free-text field, so a concurrent
+ * edit by a teammate makes a conflict that keeps both texts.
+ * @param {Outbox} outbox
+ * @param {LocalRecord} deal
+ * @param {string} description
+ */
+export function setDescription(outbox, deal, description) {
+  return outbox.enqueue('deal', deal.id, { description });
 }
 
 /**

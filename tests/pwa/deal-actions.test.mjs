@@ -1,7 +1,16 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 
-import { conflictSides, editNoteBody, resolveConflict } from '../../pwa/js/deal-actions.js';
+import {
+  conflictSides,
+  editNoteBody,
+  resolveConflict,
+  setBantItem,
+  setDescription,
+  setProbability,
+} from '../../pwa/js/deal-actions.js';
+import { DEFAULT_PROBABILITIES, winProbability } from '../../pwa/js/stages.js';
 
 /** Return an outbox stand-in that records each queued edit. */
 function recordingOutbox() {
@@ -57,4 +66,72 @@ describe('deal actions', () => {
       ]);
     });
   }
+});
+
+describe('qualification actions', () => {
+  const deal = { id: 'deal-1', fields: { stage: 'qualification' } };
+
+  it('ticks one BANT item as one field', async () => {
+    const outbox = recordingOutbox();
+    await setBantItem(outbox, deal, 'bant_need', true);
+    await setBantItem(outbox, deal, 'bant_budget', false);
+    assert.deepEqual(outbox.queued, [
+      { entity: 'deal', recordId: 'deal-1', fields: { bant_need: true } },
+      { entity: 'deal', recordId: 'deal-1', fields: { bant_budget: false } },
+    ]);
+  });
+
+  it('rejects a field that is not a BANT item', () => {
+    const outbox = recordingOutbox();
+    assert.throws(() => setBantItem(outbox, deal, 'stage', true), /not a BANT field/);
+    assert.deepEqual(outbox.queued, []);
+  });
+
+  it('sets and clears the probability override', async () => {
+    const outbox = recordingOutbox();
+    await setProbability(outbox, deal, 35);
+    await setProbability(outbox, deal, null);
+    assert.deepEqual(outbox.queued, [
+      { entity: 'deal', recordId: 'deal-1', fields: { probability: 35 } },
+      { entity: 'deal', recordId: 'deal-1', fields: { probability: null } },
+    ]);
+  });
+
+  for (const bad of [-1, 101, 12.5, Number.NaN, '40']) {
+    it(`rejects probability ${String(bad)}`, () => {
+      const outbox = recordingOutbox();
+      assert.throws(() => setProbability(outbox, deal, bad), RangeError);
+      assert.deepEqual(outbox.queued, []);
+    });
+  }
+
+  it('edits the description as one field', async () => {
+    const outbox = recordingOutbox();
+    await setDescription(outbox, deal, 'Needs 40 racks by March.');
+    assert.deepEqual(outbox.queued, [
+      { entity: 'deal', recordId: 'deal-1', fields: { description: 'Needs 40 racks by March.' } },
+    ]);
+  });
+});
+
+describe('win probability', () => {
+  it('uses the stage default without an override', () => {
+    assert.deepEqual(winProbability({ stage: 'qualification', probability: null }), { percent: 10, source: 'stage' });
+    assert.deepEqual(winProbability({ stage: 'negotiation' }), { percent: 70, source: 'stage' });
+  });
+
+  it('uses the override, including 0', () => {
+    assert.deepEqual(winProbability({ stage: 'proposal', probability: 35 }), { percent: 35, source: 'override' });
+    assert.deepEqual(winProbability({ stage: 'proposal', probability: 0 }), { percent: 0, source: 'override' });
+  });
+
+  it('mirrors the server stage defaults', async () => {
+    const source = await readFile(new URL('../../server/pipelines.py', import.meta.url), 'utf8');
+    const table = source.match(/DEFAULT_PROBABILITIES[^{]*\{([^}]*)\}/);
+    assert.ok(table, 'server/pipelines.py defines DEFAULT_PROBABILITIES');
+    const server = Object.fromEntries(
+      [...table[1].matchAll(/"(\w+)":\s*(\d+)/g)].map(([, stage, percent]) => [stage, Number(percent)]),
+    );
+    assert.deepEqual(DEFAULT_PROBABILITIES, server);
+  });
 });

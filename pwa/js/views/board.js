@@ -1,11 +1,15 @@
 /**
  * The pipeline board: one column per stage, in pipeline order, each with
  * its deal count and total value and the deals as cards. On a phone the
- * columns scroll sideways.
+ * columns scroll sideways. A control above the columns sorts the cards of
+ * every column and hides deals below a lead score; counts and totals are
+ * of the deals shown. Cards in Lead qualification show their lead score.
  */
 
+import { SCORE_THRESHOLDS, SORT_KEYS, orderDeals, readBoardOrder, saveBoardOrder } from '../board-order.js';
 import { h, replaceChildren } from '../dom.js';
 import { formatDate, formatMoney, t } from '../i18n.js';
+import { leadScore } from '../lead-score.js';
 import { dealHref } from '../router.js';
 import { STAGES } from '../stages.js';
 
@@ -17,7 +21,43 @@ import { STAGES } from '../stages.js';
 /** @param {AppContext} ctx */
 export function createBoardView(ctx) {
   const columns = h('div', { class: 'columns', 'data-testid': 'board' });
-  const element = h('section', { class: 'board-view' }, h('h1', { class: 'visually-hidden' }, t('board.title')), columns);
+  let order = readBoardOrder();
+
+  const sortPicker = /** @type {HTMLSelectElement} */ (
+    h('select', { 'data-testid': 'board-sort' }, SORT_KEYS.map((key) => h('option', { value: key }, t(`board.sort.${key}`))))
+  );
+  const scorePicker = /** @type {HTMLSelectElement} */ (
+    h(
+      'select',
+      { 'data-testid': 'board-min-score' },
+      SCORE_THRESHOLDS.map((score) =>
+        h('option', { value: String(score) }, score === 0 ? t('board.filter.all') : t('board.filter.min', { score })),
+      ),
+    )
+  );
+  sortPicker.value = order.sort;
+  scorePicker.value = String(order.minScore);
+  const changeOrder = () => {
+    order = { sort: /** @type {typeof order.sort} */ (sortPicker.value), minScore: Number(scorePicker.value) };
+    saveBoardOrder(order);
+    void refresh();
+  };
+  sortPicker.addEventListener('change', changeOrder);
+  scorePicker.addEventListener('change', changeOrder);
+
+  const controls = h(
+    'div',
+    { class: 'board-controls', 'data-testid': 'board-controls' },
+    h('label', {}, t('board.sort_label'), sortPicker),
+    h('label', {}, t('board.filter_label'), scorePicker),
+  );
+  const element = h(
+    'section',
+    { class: 'board-view' },
+    h('h1', { class: 'visually-hidden' }, t('board.title')),
+    controls,
+    columns,
+  );
 
   async function refresh() {
     const accounts = await ctx.store.getRecordsByEntity('account');
@@ -25,8 +65,7 @@ export function createBoardView(ctx) {
 
     const rendered = [];
     for (const stage of STAGES) {
-      const deals = await ctx.store.getDealsByStage(stage);
-      deals.sort(byExpectedClose);
+      const deals = orderDeals(await ctx.store.getDealsByStage(stage), order);
       rendered.push(renderColumn(ctx, stage, deals, accountNames));
     }
     replaceChildren(columns, rendered);
@@ -81,6 +120,9 @@ function renderCard(ctx, deal, accountNames) {
       h('span', { class: 'card-value', 'data-testid': 'card-value' }, formatMoney(Number(fields.value ?? 0), fields.currency)),
       h('span', { class: 'card-close' }, close),
       h('span', { class: 'card-owner' }, owner),
+      fields.stage === 'qualification'
+        ? h('span', { class: 'card-score', 'data-testid': 'card-score' }, t('board.lead_score', { score: leadScore(fields) }))
+        : null,
       deal.pending > 0 ? h('span', { class: 'card-pending', 'aria-hidden': 'true' }, '•') : null,
     ),
   );
@@ -99,14 +141,4 @@ export function formatTotal(deals) {
   }
   if (totals.size === 0) return formatMoney(0);
   return [...totals].map(([currency, amount]) => formatMoney(amount, currency)).join(' + ');
-}
-
-/**
- * @param {LocalRecord} a
- * @param {LocalRecord} b
- */
-function byExpectedClose(a, b) {
-  const left = a.fields.expected_close ?? '9999';
-  const right = b.fields.expected_close ?? '9999';
-  return left.localeCompare(right) || String(a.fields.title).localeCompare(String(b.fields.title));
 }

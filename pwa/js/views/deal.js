@@ -1,6 +1,7 @@
 /**
  * A deal's page: its fields, the stage picker and "Move to next stage",
- * value and close-date edits, open conflicts with keep mine / theirs /
+ * win probability, the BANT checklist and lead score, value, close-date
+ * and description edits, open conflicts with keep mine / theirs /
  * both, meeting notes with a form to log one, and follow-ups with a form to
  * schedule one. The forms are built once and survive refreshes, so a sync
  * landing while the rep types does not clear the input.
@@ -21,7 +22,10 @@ import {
 import { h, replaceChildren, todayIso } from '../dom.js';
 import { formatDate, formatMoney, t } from '../i18n.js';
 import { STAGES, nextStage } from '../stages.js';
+import { createDescriptionForm } from './description.js';
 import { createParkForm } from './park.js';
+import { createProbabilitySection } from './probability.js';
+import { createQualificationSection } from './qualification.js';
 
 /**
  * @typedef {import('./context.js').AppContext} AppContext
@@ -70,6 +74,9 @@ export function createDealView(ctx, dealId) {
   const valueForm = createValueForm(ctx, () => deal, edit);
   const closeForm = createCloseForm(() => deal, edit, ctx);
   const parkForm = createParkForm(ctx, () => deal);
+  const probability = createProbabilitySection(ctx, () => deal);
+  const qualification = createQualificationSection(ctx, () => deal);
+  const descriptionForm = createDescriptionForm(ctx, () => deal);
   const noteForm = createNoteForm(ctx, dealId);
   const followupForm = createFollowupForm(ctx, dealId);
 
@@ -81,10 +88,13 @@ export function createDealView(ctx, dealId) {
     notice,
     facts,
     h('div', { class: 'stage-controls' }, stagePicker, nextButton),
+    qualification.element,
+    probability.element,
     valueForm.element,
     closeForm.element,
-    parkForm.element,
     conflicts,
+    descriptionForm.element,
+    parkForm.element,
     h('section', {}, h('h2', {}, t('deal.notes')), notesList.element, noteForm),
     h('section', {}, h('h2', {}, t('deal.followups')), followupsList, followupForm),
   );
@@ -105,6 +115,9 @@ export function createDealView(ctx, dealId) {
     valueForm.show(deal);
     closeForm.show(deal);
     parkForm.show(deal);
+    probability.show(deal);
+    qualification.show(deal);
+    descriptionForm.show(deal);
 
     const notes = await ctx.store.getNotesByDeal(dealId);
     const followups = await ctx.store.getFollowupsByDeal(dealId);
@@ -137,7 +150,6 @@ async function renderFacts(ctx, facts, deal) {
     ['deal.value', formatMoney(Number(fields.value ?? 0), fields.currency), 'deal-value'],
     ['deal.expected_close', fields.expected_close ? formatDate(fields.expected_close) : '', 'deal-expected-close'],
     ['deal.status', fields.status ?? '', 'deal-status'],
-    ['deal.description', fields.description ?? '', 'deal-description'],
   ];
   replaceChildren(
     facts,
