@@ -1,8 +1,8 @@
 /**
- * How the pipeline board orders and filters the cards of each column: by
- * expected close (soonest first, the default), by value (highest first) or
- * by lead score (highest first), keeping only deals whose lead score is at
- * least a threshold. The rep's choice is saved in localStorage, so it
+ * The order and filter of the cards in each column of the pipeline board.
+ * Cards sort by expected close (soonest first, the default), by value
+ * (highest first) or by lead score (highest first), and the filter keeps
+ * only deals whose lead score is at least a threshold. The rep's choice is saved in localStorage, so it
  * survives reloads and works offline.
  */
 
@@ -11,7 +11,7 @@ import { leadScore } from './lead-score.js';
 /** Card orders the board offers, the default first. */
 export const SORT_KEYS = /** @type {const} */ (['expected_close', 'value', 'lead_score']);
 
-/** Lead score thresholds the filter offers; 0 shows every deal. */
+/** Lead score thresholds the filter offers. A threshold of 0 shows every deal. */
 export const SCORE_THRESHOLDS = /** @type {const} */ ([0, 50, 75, 100]);
 
 /** localStorage key of the rep's board order and filter. */
@@ -48,7 +48,7 @@ export function orderDeals(deals, { sort, minScore }) {
 }
 
 /**
- * Read the saved board order; anything missing or unknown falls back to
+ * Read the saved board order. A missing or unknown setting falls back to
  * the default, so an old or hand-edited value never breaks the board.
  * @param {Pick<Storage, 'getItem'> | undefined} [storage]
  * @returns {BoardOrder}
@@ -85,7 +85,7 @@ function valueOf(deal) {
 }
 
 /**
- * Soonest expected close first; deals without a date go last.
+ * Compare by expected close, soonest first, with undated deals last.
  * @param {BoardDeal} a
  * @param {BoardDeal} b
  */

@@ -2,8 +2,9 @@
  * The pipeline board: one column per stage, in pipeline order, each with
  * its deal count and total value and the deals as cards. On a phone the
  * columns scroll sideways. A control above the columns sorts the cards of
- * every column and hides deals below a lead score; counts and totals are
- * of the deals shown. Cards in Lead qualification show their lead score.
+ * every column and hides deals below a lead score, and the counts and
+ * totals cover only the deals shown. Cards in Lead qualification show
+ * their lead score.
  */
 
 import { SCORE_THRESHOLDS, SORT_KEYS, orderDeals, readBoardOrder, saveBoardOrder } from '../board-order.js';

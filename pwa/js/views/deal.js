@@ -1,9 +1,9 @@
 /**
  * A deal's page: its fields, the stage picker and "Move to next stage",
- * win probability, the BANT checklist and lead score, value, close-date
- * and description edits, open conflicts with keep mine / theirs /
- * both, meeting notes with a form to log one, and follow-ups with a form to
- * schedule one. The forms are built once and survive refreshes, so a sync
+ * the BANT checklist with the lead score, and the win probability. Below
+ * them come value, close-date and description edits, open conflicts with
+ * keep mine / theirs / both, meeting notes with a form to log one, and
+ * follow-ups with a form to schedule one. The forms are built once and survive refreshes, so a sync
  * landing while the rep types does not clear the input.
  */
 

@@ -23,7 +23,7 @@ export function createDescriptionForm(ctx, getDeal) {
     h('textarea', { rows: '4', id: 'deal-description-input', 'data-testid': 'description-input' })
   );
   const saved = h('p', { class: 'muted', role: 'status', 'data-testid': 'description-state' });
-  /** True while the box holds text the rep has not saved. */
+  /** True while the box contains text the rep has not saved. */
   let unsaved = false;
   box.addEventListener('input', () => {
     unsaved = true;

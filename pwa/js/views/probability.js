@@ -1,8 +1,8 @@
 /**
- * Win probability on the deal page: the deal's own override or its
- * stage's default, the value weighted by it, and a form to set the
- * override (a whole percent from 0 to 100) or clear it back to the stage's
- * default. The override is a field of the deal, so moving the deal to
+ * Win probability on the deal page: the deal's own override or else its
+ * stage's default, and the value weighted by it. A form sets the override
+ * (a whole percent from 0 to 100), and a button clears it back to the
+ * stage's default. The override is a field of the deal, so moving the deal to
  * another stage leaves it in place.
  */
 
@@ -48,7 +48,7 @@ export function createProbabilitySection(ctx, getDeal) {
   /** @param {Event} event */
   function submit(event) {
     event.preventDefault();
-    // A number input holds '' for text it cannot parse, such as "4O".
+    // A number input's value is '' for text it cannot parse, such as "4O".
     const text = input.value.trim();
     const percent = Number(text);
     if (text === '' || !isWholePercent(percent)) {
