@@ -7,7 +7,7 @@ import logging
 import secrets
 from datetime import timedelta
 from functools import wraps
-from typing import Callable
+from typing import Any, Callable
 
 from flask import Blueprint, current_app, g, jsonify, request
 from marshmallow import Schema, ValidationError, fields, validate
@@ -47,12 +47,42 @@ def issue_token(user: User) -> str:
     return token
 
 
-def read_json_object() -> dict:
-    """Return the request's JSON object, or raise a 400 that says what is wrong."""
+def read_json_object(check_nul: bool = True) -> dict:
+    """Return the request's JSON object, or raise a 400 that names what is wrong.
+
+    With `check_nul`, a string containing a NUL character is rejected: PostgreSQL
+    text cannot store one. The sync endpoint checks each mutation instead, so
+    one bad mutation does not reject the rest of its batch.
+    """
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise BadRequest("invalid_json")
+    if check_nul:
+        path = find_nul(data)
+        if path is not None:
+            raise BadRequest(
+                "invalid_request",
+                detail=f"{path} contains a NUL character (\\u0000); remove it.",
+                fields={path: ["Contains a NUL character."]},
+            )
     return data
+
+
+def find_nul(value: Any, path: str = "body") -> str | None:
+    """Return the path of the first string or key in a JSON value that contains NUL."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        children = [(f"{path}.{key}", key, item) for key, item in value.items()]
+    elif isinstance(value, list):
+        children = [(f"{path}[{i}]", "", item) for i, item in enumerate(value)]
+    else:
+        return None
+    for child_path, key, item in children:
+        found = child_path if "\x00" in key else find_nul(item, child_path)
+        if found is not None:
+            return found.replace("\x00", "\\u0000")
+    return None
 
 
 def describe_errors(errors: dict) -> str:

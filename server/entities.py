@@ -36,7 +36,13 @@ class UtcDateTime(fields.DateTime):
     def _deserialize(self, value: Any, attr, data, **kwargs) -> datetime:
         parsed = super()._deserialize(value, attr, data, **kwargs)
         if parsed.tzinfo is not None:
-            parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+            try:
+                parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+            except OverflowError:
+                # Near year 1 or 9999 the UTC time falls outside what Python holds.
+                raise ValidationError(
+                    "The time in UTC is outside years 1 to 9999; check the year."
+                ) from None
         return parsed
 
 
@@ -251,9 +257,16 @@ def load_fields(spec: EntitySpec, values: dict[str, Any]) -> dict[str, Any]:
     for name in unknown:
         allowed = ", ".join(spec.field_names)
         errors[name] = [f"{spec.name} has no field {name!r}; fields are: {allowed}."]
+    for name, value in values.items():
+        # PostgreSQL text cannot hold NUL, and no field needs one.
+        if name not in unknown and isinstance(value, str) and "\x00" in value:
+            errors[name] = [
+                f"{value!r} is not a valid {name}: it contains a NUL character "
+                "(\\x00); remove it."
+            ]
     try:
         loaded = spec.schema.load(
-            {k: v for k, v in values.items() if k not in unknown}, partial=True
+            {k: v for k, v in values.items() if k not in errors}, partial=True
         )
     except ValidationError as exc:
         loaded = {}

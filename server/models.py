@@ -199,7 +199,8 @@ class FieldHistory(db.Model):
     record_id: Mapped[str] = mapped_column(String(36))
     field: Mapped[str] = mapped_column(String(64))
     value: Mapped[Any] = mapped_column(JSON, nullable=True)
-    hlc: Mapped[str | None] = mapped_column(String(64))
+    # A stamp: 22 characters of wall time and counter, and a device id of up to 64.
+    hlc: Mapped[str | None] = mapped_column(String(86))
     device: Mapped[str | None] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(String(32))
     seq: Mapped[int] = mapped_column(BigInteger)

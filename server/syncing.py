@@ -54,9 +54,9 @@ UUID_PATTERN = re.compile(
 )
 # Mutation ids are stored as given: 1 to 128 characters, no control characters.
 MUTATION_ID_PATTERN = re.compile(r"[^\x00-\x1f\x7f]{1,128}")
-# A stamp is stored in the field history, whose column holds 64 characters:
-# 22 for wall time and counter, so at most 42 for the device id.
-MAX_STAMP_LENGTH = 64
+# A stamp is stored in the field history: 22 characters for wall time and
+# counter, and a device id of at most 64, as a request's device_id.
+MAX_STAMP_LENGTH = 86
 
 
 @dataclass
@@ -352,26 +352,28 @@ def check_references(ctx: PushContext, items: list[Checked]) -> None:
     def key_of(item: Checked) -> tuple[str, str]:
         return (item.spec.name, item.raw["record_id"])
 
-    for item in items:
-        if item.ok and key_of(item) in creating:
-            check_create(item)
-            if item.spec.name == "conflict":
-                item.reject(
-                    "record_id", "Conflicts are made by the server; resolve an existing one."
-                )
-
-    # A record created in this batch may be referred to only if its creation is
-    # accepted; each rejected creation can reject the mutations that refer to it.
+    # The first accepted mutation of a new record creates it; later ones in the
+    # batch edit it. A record created in this batch may be referred to only if
+    # its creation is accepted, so each rejection can reject more mutations.
     rejected_one = True
     while rejected_one:
         rejected_one = False
-        created = {key_of(i) for i in items if i.ok and key_of(i) in creating}
+        creators: set[tuple[str, str]] = set()
+        for item in items:
+            key = key_of(item)
+            if not item.ok or key not in creating or key in creators:
+                continue
+            check_create(item)
+            if item.ok:
+                creators.add(key)
+            else:
+                rejected_one = True
         for item in items:
             if not item.ok:
                 continue
             for name, target in item.spec.references.items():
                 value = item.loaded.get(name)
-                if value and (target, value) not in found and (target, value) not in created:
+                if value and (target, value) not in found and (target, value) not in creators:
                     item.reject(
                         name,
                         f"{value!r} is not a {target} of your team; "
@@ -385,6 +387,8 @@ def check_references(ctx: PushContext, items: list[Checked]) -> None:
 
 
 def check_create(item: Checked) -> None:
+    if item.spec.name == "conflict":
+        item.reject("record_id", "Conflicts are made by the server; resolve an existing one.")
     missing = [n for n in item.spec.required_on_create if item.loaded.get(n) in (None, "")]
     for name in missing:
         item.reject(name, f"A new {item.spec.name} needs a {name}.")

@@ -24,7 +24,8 @@ MAX_COUNTER = 0xFFFF
 
 # Device ids are ASCII so that Python and JavaScript order stamps the same way.
 _DEVICE_PATTERN = re.compile(r"[A-Za-z0-9._-]+")
-_STAMP_PATTERN = re.compile(r"(\d{16})-([0-9a-f]{4})-([A-Za-z0-9._-]+)")
+# [0-9], not \d: \d also matches other scripts' digits, which int() reads.
+_STAMP_PATTERN = re.compile(r"([0-9]{16})-([0-9a-f]{4})-([A-Za-z0-9._-]+)")
 
 
 class Stamp(NamedTuple):

@@ -106,7 +106,8 @@ def read_date(name: str, default: date) -> date:
 
 def check_team_member(user_id: str, team: Team) -> None:
     """Raise 404 unless the user is in the team; other teams' users look unknown."""
-    user = db.session.get(User, user_id)
+    # PostgreSQL cannot compare text holding NUL; no user id has one.
+    user = db.session.get(User, user_id) if "\x00" not in user_id else None
     if user is None or user.team_id != team.id:
         raise NotFound(
             "not_found",

@@ -21,7 +21,7 @@ class SyncRequestSchema(Schema):
     device_id = fields.String(
         required=True,
         validate=validate.Regexp(
-            r"^[A-Za-z0-9_.-]{1,64}$",
+            r"^[A-Za-z0-9_.-]{1,64}\Z",
             error="Device ids are 1 to 64 letters, digits, '.', '_' or '-'.",
         ),
     )
@@ -37,7 +37,7 @@ class SyncRequestSchema(Schema):
 @bp.post("/sync")
 @login_required
 def sync_round_trip():
-    body = read_json_object()
+    body = read_json_object(check_nul=False)  # mutations are checked one by one
     protocol = body.get("protocol")
     if protocol != syncing.PROTOCOL_VERSION:
         raise ProtocolUnsupported(
