@@ -65,7 +65,8 @@ class World:
             for member, device in zip(members, DEVICES)
         ]
         self.skews = skews
-        self.written: list[tuple[str, str, str, object]] = []
+        self.written: list[tuple[str, str, str, object, str]] = []
+        self.results: dict[str, list[dict]] = {}
         self.sent: dict[int, list[dict]] = {i: [] for i in range(len(DEVICES))}
         self.deals = [str(uuid.uuid4()) for _ in range(2)]
 
@@ -85,15 +86,19 @@ class World:
     def edit(self, index: int, entity: str, record_id: str, **fields) -> None:
         phone = self.phones[index]
         phone.clock_ms = max(phone.clock_ms, self.now_ms + self.skews[index])
-        phone.edit(entity, record_id, **fields)
+        mutation = phone.edit(entity, record_id, **fields)
         for name, value in fields.items():
             if name != "deleted":
-                self.written.append((entity, record_id, name, value))
+                self.written.append((entity, record_id, name, value, mutation["id"]))
 
     def sync(self, index: int) -> None:
         phone = self.phones[index]
         self.sent[index] = list(phone.outbox)
-        phone.sync(limit=7)
+        body = phone.sync(limit=7)
+        for result in body["all_results"]:
+            self.results.setdefault(result["id"], []).append(result)
+        rejected = [r for r in body["all_results"] if r["status"] == "rejected"]
+        assert rejected == [], f"valid mutations were rejected: {rejected}"
 
     def drop(self, index: int) -> None:
         """Send the outbox; the server commits, but the phone never hears back."""
@@ -179,7 +184,7 @@ def test_random_histories_converge_without_loss(app, book, history, skews):
         }
 
     kept = world.kept_values()
-    for entity, record_id, name, value in world.written:
+    for entity, record_id, name, value, mutation_id in world.written:
         in_field = server.get((entity, record_id), {}).get("fields", {}).get(name)
         if in_field == value or (name == "value" and in_field == float(value)):
             continue
