@@ -52,7 +52,11 @@ class StrictDecimal(fields.Decimal):
     def _deserialize(self, value: Any, attr, data, **kwargs) -> Decimal:
         if isinstance(value, bool):
             raise self.make_error("invalid")
-        return super()._deserialize(value, attr, data, **kwargs)
+        amount = super()._deserialize(value, attr, data, **kwargs)
+        # The column keeps cents; a finer amount would be rounded without a word.
+        if amount.is_finite() and amount.as_tuple().exponent < -2:
+            raise ValidationError("It has more than two decimal places; round it to cents.")
+        return amount
 
 
 def _text(max_length: int, required: bool = False) -> fields.String:

@@ -207,3 +207,16 @@ def test_device_id_of_another_user_is_rejected(client, book):
     assert response.status_code == 409
     assert response.get_json()["error"] == "device_taken"
     assert "'shared-device'" in response.get_json()["message"]
+
+
+def test_value_finer_than_cents_is_rejected(client, book):
+    ana = Phone(client, book.members["ana"], "ana-phone")
+    deal_id = make_deal(ana, value=10.5)
+    ana.edit("deal", deal_id, value=0.001)
+
+    results = ana.sync()["all_results"]
+
+    assert [r["status"] for r in results] == ["applied", "rejected"]
+    assert "0.001" in results[1]["errors"]["value"][0]
+    assert "decimal places" in results[1]["errors"]["value"][0]
+    assert ana.fields("deal", deal_id)["value"] == 10.5
