@@ -75,9 +75,14 @@ class World:
         app.config["DEALBOOK_CLOCK_MS"] = lambda: self.now_ms
         return app
 
-    def restart(self) -> None:
+    def close(self) -> None:
+        """Close the app's database connections, so histories do not pile them up."""
         with self.app.app_context():
+            db.session.remove()
             db.engine.dispose()
+
+    def restart(self) -> None:
+        self.close()
         self.app = self.start_app()
         client = self.app.test_client()
         for phone in self.phones:
@@ -165,6 +170,13 @@ class World:
 )
 def test_random_histories_converge_without_loss(app, book, history, skews):
     world = World(app, book, skews)
+    try:
+        check_history(world, history)
+    finally:
+        world.close()
+
+
+def check_history(world: World, history: list[tuple]) -> None:
     creator = world.phones[0]
     for deal_id in world.deals:
         world.edit(0, "deal", deal_id, title="Rack refresh", stage="prospecting")
@@ -190,5 +202,7 @@ def test_random_histories_converge_without_loss(app, book, history, skews):
             continue
         as_text = {repr(value), repr(float(value)) if name == "value" else None}
         assert any((entity, record_id, name, v) in kept for v in as_text if v), (
-            f"{entity} {record_id} {name}={value!r} was lost"
+            f"{entity} {record_id} {name}={value!r} was lost; results of "
+            f"{mutation_id}: {world.results.get(mutation_id)}; "
+            f"server has {server.get((entity, record_id))}"
         )
