@@ -25,6 +25,7 @@ TEAMS = (
 MANAGERS = {"North": "Erik Holm", "Central": "Dana Brooks", "Taiwan": "Huang Ya-wen"}
 TIME_ZONES = {"North": "Europe/Oslo", "Central": "America/Chicago", "Taiwan": "Asia/Taipei"}
 CURRENCIES = {"North": "EUR", "Central": "USD", "Taiwan": "TWD"}
+COUNTRIES = {"North": "Norway", "Central": "United States", "Taiwan": "Taiwan"}
 
 COMPANY_WORDS = (
     "Acme", "Borealis", "Cedar", "Delta", "Everest", "Fjord", "Granite", "Harbor",
@@ -104,7 +105,7 @@ def fill_team_book(team: Team, reps: list[User], rng: random.Random, today: date
             {
                 "name": f"{word} {rng.choice(COMPANY_KINDS)}",
                 "sector": rng.choice(SECTORS),
-                "country": team.office,
+                "country": COUNTRIES[team.name],
             },
         )
         contacts = [

@@ -40,13 +40,13 @@ DEFAULT_PROBABILITIES: dict[str, int] = {
 # Days an open deal may sit in the stage before it is stale; None never rots.
 DEFAULT_ROTTING_DAYS: dict[str, int | None] = {
     "prospecting": 14,
-    "qualification": 14,
-    "initial_contact": 14,
+    "qualification": 10,
+    "initial_contact": 7,
     "nurturing": 21,
-    "proposal": 21,
+    "proposal": 10,
     "negotiation": 14,
     "closing": 7,
-    "post_sales": None,
+    "post_sales": 30,
 }
 
 MAX_ROTTING_DAYS = 3650
@@ -73,7 +73,12 @@ def default_pipelines() -> list[dict[str, Any]]:
 
 def team_pipelines(team: Team) -> list[dict[str, Any]]:
     """Return the team's pipelines, the default one first."""
-    stored = (team.settings or {}).get("pipelines")
+    return pipelines_of_settings(team.settings)
+
+
+def pipelines_of_settings(settings: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """Return the pipelines stored in a team's settings, or the built-in ones."""
+    stored = (settings or {}).get("pipelines")
     if not stored:
         return default_pipelines()
 

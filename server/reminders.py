@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from .pipelines import pipelines_of_settings
 from .models import Account, Deal, FollowUp, Note, Reminder, StageEvent, Team, User, db
 
 log = logging.getLogger(__name__)
@@ -45,19 +46,6 @@ KINDS = (
     "park_checkin",
 )
 
-# Days a deal may stay in a stage with no activity before it counts as rotting.
-# A team overrides any of them in Team.settings["rotting_days"], with a number
-# of days of at least 1.
-DEFAULT_ROTTING_DAYS: dict[str, int] = {
-    "prospecting": 14,
-    "qualification": 10,
-    "initial_contact": 7,
-    "nurturing": 21,
-    "proposal": 10,
-    "negotiation": 14,
-    "closing": 7,
-    "post_sales": 30,
-}
 
 # Hours a new lead may wait for its first note; Team.settings["first_contact_hours"].
 DEFAULT_FIRST_CONTACT_HOURS = 48
@@ -240,13 +228,21 @@ def digest_window_end(send_at: datetime, times: UserTimes) -> datetime:
 
 
 def rotting_limits(team_settings: dict[str, Any] | None) -> dict[str, timedelta]:
-    """Return each stage's rotting limit for a team, defaults overridden by settings."""
-    days = dict(DEFAULT_ROTTING_DAYS)
+    """Return each stage's rotting limit for a team; a stage that never rots is left out.
+
+    The limits come from the team's default pipeline (server/pipelines.py), the
+    same ones the dashboard's stale deals use. `Team.settings["rotting_days"]`,
+    a map of stage to days, overrides them.
+    """
+    stages = pipelines_of_settings(team_settings)[0]["stages"]
+    days = {stage["key"]: stage["rotting_days"] for stage in stages}
     overrides = (team_settings or {}).get("rotting_days") or {}
     for stage, value in overrides.items():
         if stage in days and isinstance(value, (int, float)) and value >= 1:
             days[stage] = value
-    return {stage: timedelta(days=value) for stage, value in days.items()}
+    return {
+        stage: timedelta(days=value) for stage, value in days.items() if value is not None
+    }
 
 
 def first_contact_limit(team_settings: dict[str, Any] | None) -> timedelta:

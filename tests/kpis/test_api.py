@@ -73,7 +73,7 @@ def test_pipelines_changed_by_manager_only(app, client, book):
     assert by_manager.status_code == 200
     stored = client.get("/api/pipelines", headers=ana.headers).get_json()["pipelines"]
     assert stored[0]["stages"][4] == {"key": "proposal", "probability": 60,
-                                      "rotting_days": 21}
+                                      "rotting_days": 10}
     assert stored[1]["stages"][0] == {"key": "negotiation", "probability": 70,
                                       "rotting_days": 14}
     south = client.get("/api/pipelines", headers=book.members["sia"].headers)

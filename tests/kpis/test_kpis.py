@@ -31,7 +31,7 @@ PROBABILITIES = {
     "prospecting": 5, "qualification": 10, "initial_contact": 20, "nurturing": 30,
     "proposal": 50, "negotiation": 70, "closing": 90, "post_sales": 100,
 }
-INITIAL_CONTACT_ROTTING_DAYS = 14
+INITIAL_CONTACT_ROTTING_DAYS = 7
 NOW = datetime(2018, 1, 1)
 QUERIES_PER_CALL = 8
 
