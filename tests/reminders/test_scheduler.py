@@ -401,3 +401,21 @@ def test_parked_deal_does_not_rot_and_checks_in_once(
     assert kinds[0] == "park_checkin"
     assert kinds.count("park_checkin") == 1
     assert receiver.requests_for(phone)[0].payload["deal_id"] == deal_id
+
+
+def test_rotting_limit_from_team_pipeline(app, book, run, receiver, subscribe, quiet_hours_off):
+    from server.models import Team
+    from server.pipelines import default_pipelines, store_pipelines
+
+    ana = book.members["ana"]
+    phone = subscribe(ana)
+    with app.app_context():
+        pipelines = default_pipelines()
+        pipelines[0]["stages"][4]["rotting_days"] = 30
+        store_pipelines(db.session.get(Team, ana.team_id), pipelines)
+        db.session.commit()
+    rotting_deal(app, ana)
+
+    run()
+
+    assert receiver.requests_for(phone) == []
