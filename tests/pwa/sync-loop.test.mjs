@@ -9,6 +9,7 @@ import {
   SYNC_INTERVAL_MS,
   createSyncLoop,
   retryDelayMs,
+  syncOnBrowserEvents,
 } from '../../pwa/js/sync-loop.js';
 import { PROTOCOL_VERSION } from '../../pwa/js/sync-client.js';
 import { FakeServer, createTestClient, createTestClock, deferred, openTestStore } from './helpers.mjs';
@@ -219,3 +220,28 @@ async function waitFor(condition) {
   }
   throw new Error('Condition not met within 1 s.');
 }
+
+describe('browser triggers', () => {
+  /** A stand-in window with a document whose visibility the test sets. */
+  function fakeWindow() {
+    const win = new EventTarget();
+    win.document = new EventTarget();
+    win.document.visibilityState = 'hidden';
+    return win;
+  }
+
+  it('syncs when the signal returns and when the app becomes visible', () => {
+    const win = fakeWindow();
+    let syncs = 0;
+    const stop = syncOnBrowserEvents({ syncNow: async () => { syncs += 1; } }, win);
+
+    win.dispatchEvent(new Event('online'));
+    win.document.dispatchEvent(new Event('visibilitychange'));
+    win.document.visibilityState = 'visible';
+    win.document.dispatchEvent(new Event('visibilitychange'));
+    stop();
+    win.dispatchEvent(new Event('online'));
+
+    assert.equal(syncs, 2);
+  });
+});
