@@ -7,6 +7,7 @@
  *   records    local view of each record, keyed by [entity, id]; holds the
  *              last server copy in `server` and the view with pending edits
  *              laid over it in `fields` / `deleted` (see local-view.js)
+ *              Conflict rows are indexed by the record they are about.
  *   outbox     pending mutations keyed by a local sequence, oldest first
  *   meta       single values by key (cursor, device id, clock, token, ...)
  *   set_aside  mutations the server rejected or could not apply to a
@@ -26,7 +27,7 @@ import { baseVersions, buildLocalRecord } from './local-view.js';
  */
 
 export const DB_NAME = 'dealbook';
-export const DB_VERSION = 1;
+export const DB_VERSION = 2;
 
 export const RECORDS = 'records';
 export const OUTBOX = 'outbox';
@@ -49,10 +50,14 @@ export const META_KEYS = /** @type {const} */ ({
 
 /**
  * Upgrade steps: UPGRADES[n] brings a database from version n to n + 1.
- * Append a step to change the schema; never edit a released one.
- * @type {((db: IDBDatabase) => void)[]}
+ * They run inside the versionchange transaction, which IndexedDB rolls back
+ * whole if a step throws, so the phone keeps its old version and data.
+ * Append a step to change the schema; never edit a released one, because
+ * phones that ran it keep what it made. Exported so that tests can build a
+ * database as an older app version left it.
+ * @type {readonly ((db: IDBDatabase, tx: IDBTransaction) => void)[]}
  */
-const UPGRADES = [
+export const UPGRADES = Object.freeze([
   (db) => {
     const records = db.createObjectStore(RECORDS, { keyPath: ['entity', 'id'] });
     records.createIndex('by_entity', 'entity');
@@ -66,7 +71,17 @@ const UPGRADES = [
     db.createObjectStore(META);
     db.createObjectStore(SET_ASIDE, { keyPath: 'id' });
   },
-];
+
+  // Version 2: conflicts by the record they are about, so the deal page
+  // reads its own conflicts instead of every conflict on the phone.
+  // Creating the index fills it from the rows already stored.
+  (db, tx) => {
+    const records = tx.objectStore(RECORDS);
+    if (!records.indexNames.contains('by_record_id')) {
+      records.createIndex('by_record_id', ['entity', 'fields.record_id']);
+    }
+  },
+]);
 
 /**
  * A mutation set aside because the server will never apply it as sent.
@@ -97,8 +112,9 @@ export async function openStore(options = {}) {
   const open = indexedDB.open(name, DB_VERSION);
   open.onupgradeneeded = (event) => {
     const db = open.result;
+    const tx = /** @type {IDBTransaction} */ (open.transaction);
     for (let version = event.oldVersion; version < DB_VERSION; version++) {
-      UPGRADES[version](db);
+      UPGRADES[version](db, tx);
     }
   };
   const db = await requestResult(open);
@@ -205,16 +221,19 @@ export class Store extends EventTarget {
   }
 
   /**
-   * Return the unresolved conflict records about any of the given records.
+   * Return the unresolved conflict records about any of the given records,
+   * grouped by record in the order given.
    * @param {string[]} recordIds
    * @returns {Promise<LocalRecord[]>}
    */
   async getOpenConflictsByRecords(recordIds) {
-    const wanted = new Set(recordIds);
-    const conflicts = await this.getRecordsByEntity('conflict');
-    return conflicts.filter(
-      (row) => !row.fields.resolved && wanted.has(row.fields.record_id),
-    );
+    /** @type {LocalRecord[][]} */
+    const groups = await this.read([RECORDS], (tx) => {
+      const index = tx.objectStore(RECORDS).index('by_record_id');
+      const requests = [...new Set(recordIds)].map((id) => index.getAll(['conflict', id]));
+      return Promise.all(requests.map(requestResult));
+    });
+    return groups.flat().filter((row) => !row.deleted && !row.fields.resolved);
   }
 
   /**
