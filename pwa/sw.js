@@ -30,7 +30,7 @@ import { openStore } from './js/store.js';
 const sw = /** @type {ServiceWorkerGlobalScope} */ (/** @type {unknown} */ (self));
 
 /** Version of the shell; change it whenever any file in SHELL_FILES changes. */
-const SHELL_VERSION = 'v3';
+const SHELL_VERSION = 'v4';
 
 /** Prefix of every cache this worker owns; other caches are left alone. */
 const CACHE_PREFIX = 'dealbook-shell-';
@@ -66,6 +66,7 @@ const SHELL_FILES = [
   '/js/outbox.js',
   '/js/push.js',
   '/js/reminder-actions.js',
+  '/js/rotting.js',
   '/js/router.js',
   '/js/stages.js',
   '/js/store.js',

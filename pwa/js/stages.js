@@ -28,6 +28,26 @@ export const DEFAULT_PROBABILITIES = /** @type {Record<string, number>} */ ({
 });
 
 /**
+ * Days without activity after which an open deal in the stage is rotting,
+ * or null for a stage where deals never rot. These mirror
+ * DEFAULT_ROTTING_DAYS in server/pipelines.py.
+ *
+ * NOTE: a team's own pipeline limits and `rotting_days` overrides stay on
+ * the server, so for such a team the board's flags can differ from its
+ * reminders.
+ */
+export const DEFAULT_ROTTING_DAYS = /** @type {Record<string, number | null>} */ ({
+  prospecting: 14,
+  qualification: 10,
+  initial_contact: 7,
+  nurturing: 21,
+  proposal: 10,
+  negotiation: 14,
+  closing: 7,
+  post_sales: 30,
+});
+
+/**
  * Return a deal's win probability in percent and where it comes from: the
  * rep's own override (`probability`), else the stage's default.
  * @param {Record<string, any>} fields

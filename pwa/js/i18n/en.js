@@ -269,6 +269,11 @@ export default {
   'board.filter.all': 'Any score',
   'board.filter.min': '{score} or more',
   'board.lead_score': 'Lead score {score}',
+  'board.rotting': 'Rotting',
+  'board.rotting_label.one': 'Rotting: {count} day without activity',
+  'board.rotting_label.other': 'Rotting: {count} days without activity',
+  'board.rotting_count.one': '{count} rotting',
+  'board.rotting_count.other': '{count} rotting',
 
   'bant.title': 'Qualification (BANT)',
   'bant.hint': 'This lead is being qualified: tick each item you have confirmed with the buyer.',

@@ -269,6 +269,11 @@ export default {
   'board.filter.all': '不限分數',
   'board.filter.min': '{score} 分以上',
   'board.lead_score': '潛在客戶分數 {score}',
+  'board.rotting': '停滯',
+  'board.rotting_label.one': '停滯：已 {count} 天沒有進展',
+  'board.rotting_label.other': '停滯：已 {count} 天沒有進展',
+  'board.rotting_count.one': '{count} 筆停滯',
+  'board.rotting_count.other': '{count} 筆停滯',
 
   'bant.title': '資格評估（BANT）',
   'bant.hint': '此潛在客戶正在評估資格：請勾選已與買方確認的項目。',

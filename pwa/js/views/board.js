@@ -4,19 +4,23 @@
  * columns scroll sideways. A control above the columns sorts the cards of
  * every column and hides deals below a lead score, and the counts and
  * totals cover only the deals shown. Cards in Lead qualification show
- * their lead score.
+ * their lead score. A rotting deal (see ../rotting.js) gets a badge, and
+ * each column header counts its rotting deals. The phone works both out
+ * from its own records, so they show offline too.
  */
 
 import { SCORE_THRESHOLDS, SORT_KEYS, orderDeals, readBoardOrder, saveBoardOrder } from '../board-order.js';
 import { h, replaceChildren } from '../dom.js';
 import { formatDate, formatMoney, t } from '../i18n.js';
 import { leadScore } from '../lead-score.js';
+import { daysWithoutActivity, isRotting } from '../rotting.js';
 import { dealHref } from '../router.js';
 import { STAGES } from '../stages.js';
 
 /**
  * @typedef {import('./context.js').AppContext} AppContext
  * @typedef {import('../local-view.js').LocalRecord} LocalRecord
+ * @typedef {import('../rotting.js').RottingContext} RottingContext
  */
 
 /** @param {AppContext} ctx */
@@ -63,11 +67,12 @@ export function createBoardView(ctx) {
   async function refresh() {
     const accounts = await ctx.store.getRecordsByEntity('account');
     const accountNames = new Map(accounts.map((account) => [account.id, account.fields.name]));
+    const rottingContextOf = await loadRottingContexts(ctx, Date.now());
 
     const rendered = [];
     for (const stage of STAGES) {
       const deals = orderDeals(await ctx.store.getDealsByStage(stage), order);
-      rendered.push(renderColumn(ctx, stage, deals, accountNames));
+      rendered.push(renderColumn(ctx, stage, deals, accountNames, rottingContextOf));
     }
     replaceChildren(columns, rendered);
   }
@@ -76,12 +81,65 @@ export function createBoardView(ctx) {
 }
 
 /**
+ * Read every note, follow-up and pending deal mutation once, and return a
+ * function that gives a deal's rotting context from them.
+ * @param {AppContext} ctx
+ * @param {number} nowMs
+ * @returns {Promise<(deal: LocalRecord) => RottingContext>}
+ */
+async function loadRottingContexts(ctx, nowMs) {
+  const notes = groupBy(await ctx.store.getRecordsByEntity('note'), (note) => note.fields.deal_id);
+  const followups = groupBy(
+    await ctx.store.getRecordsByEntity('followup'),
+    (followup) => followup.fields.deal_id,
+  );
+  const mutations = await ctx.store.getPendingMutations();
+  const pending = groupBy(
+    mutations.filter((mutation) => mutation.entity === 'deal'),
+    (mutation) => mutation.record_id,
+  );
+
+  return (deal) => ({
+    notes: notes.get(deal.id) ?? [],
+    followups: followups.get(deal.id) ?? [],
+    pending: pending.get(deal.id) ?? [],
+    nowMs,
+  });
+}
+
+/**
+ * @template T
+ * @param {T[]} items
+ * @param {(item: T) => string} keyOf
+ * @returns {Map<string, T[]>}
+ */
+function groupBy(items, keyOf) {
+  /** @type {Map<string, T[]>} */
+  const groups = new Map();
+  for (const item of items) {
+    const key = keyOf(item);
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+  return groups;
+}
+
+/**
  * @param {AppContext} ctx
  * @param {string} stage
  * @param {LocalRecord[]} deals
  * @param {Map<string, string>} accountNames
+ * @param {(deal: LocalRecord) => RottingContext} rottingContextOf
  */
-function renderColumn(ctx, stage, deals, accountNames) {
+function renderColumn(ctx, stage, deals, accountNames, rottingContextOf) {
+  /** @type {Map<string, number>} Days without activity of each rotting deal, by id. */
+  const idleDays = new Map();
+  for (const deal of deals) {
+    const context = rottingContextOf(deal);
+    if (isRotting(deal, context)) idleDays.set(deal.id, daysWithoutActivity(deal, context) ?? 0);
+  }
+
   return h(
     'section',
     { class: 'column', 'data-testid': 'stage-column', 'data-stage': stage },
@@ -91,10 +149,21 @@ function renderColumn(ctx, stage, deals, accountNames) {
       h('h2', { 'data-testid': 'stage-name' }, t(`stage.${stage}`)),
       h('span', { class: 'column-count', 'data-testid': 'stage-count' }, t('board.count', { count: deals.length })),
       h('span', { class: 'column-total', 'data-testid': 'stage-total' }, formatTotal(deals)),
+      idleDays.size > 0
+        ? h(
+            'span',
+            { class: 'column-rotting', 'data-testid': 'stage-rotting' },
+            t('board.rotting_count', { count: idleDays.size }),
+          )
+        : null,
     ),
     deals.length === 0
       ? h('p', { class: 'empty' }, t('board.empty'))
-      : h('ul', { class: 'cards' }, deals.map((deal) => renderCard(ctx, deal, accountNames))),
+      : h(
+          'ul',
+          { class: 'cards' },
+          deals.map((deal) => renderCard(ctx, deal, accountNames, idleDays.get(deal.id))),
+        ),
   );
 }
 
@@ -102,8 +171,9 @@ function renderColumn(ctx, stage, deals, accountNames) {
  * @param {AppContext} ctx
  * @param {LocalRecord} deal
  * @param {Map<string, string>} accountNames
+ * @param {number | undefined} idleDays  Days without activity when the deal is rotting.
  */
-function renderCard(ctx, deal, accountNames) {
+function renderCard(ctx, deal, accountNames, idleDays) {
   const { fields } = deal;
   const owner = ctx.members.get(fields.owner_id)?.name ?? '';
   const close = fields.expected_close
@@ -124,7 +194,26 @@ function renderCard(ctx, deal, accountNames) {
       fields.stage === 'qualification'
         ? h('span', { class: 'card-score', 'data-testid': 'card-score' }, t('board.lead_score', { score: leadScore(fields) }))
         : null,
+      idleDays === undefined ? null : renderRottingBadge(idleDays),
       deal.pending > 0 ? h('span', { class: 'card-pending', 'aria-hidden': 'true' }, '•') : null,
+    ),
+  );
+}
+
+/**
+ * Build the badge of a rotting deal. Screen readers read the days without
+ * activity in place of the short visible word.
+ * @param {number} idleDays
+ */
+function renderRottingBadge(idleDays) {
+  return h(
+    'span',
+    { class: 'card-rotting', 'data-testid': 'card-rotting' },
+    h('span', { 'aria-hidden': 'true' }, t('board.rotting')),
+    h(
+      'span',
+      { class: 'visually-hidden', 'data-testid': 'card-rotting-label' },
+      t('board.rotting_label', { count: idleDays }),
     ),
   );
 }
