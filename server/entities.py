@@ -1,8 +1,8 @@
 """The synced entities: their tables, their fields and how a field is checked.
 
 Each entity's marshmallow schema turns a mutation's JSON fields into column
-values and rejects bad ones. `record_of` and `fields_to_json` convert a row to
-and from the JSON-like record that the merge engine in `sync/` works on.
+values and rejects bad ones. `record_of` turns a row into the JSON-like record
+that the merge engine in `sync/` works on.
 """
 
 from __future__ import annotations
@@ -153,8 +153,6 @@ class EntitySpec:
     required_on_create: tuple[str, ...] = ()
     # Fields naming another record: field -> entity name, or "user".
     references: dict[str, str] = field(default_factory=dict)
-    # Fields a phone may not write (the server sets them).
-    server_only: frozenset[str] = frozenset()
     # Defaults for a new record's fields that the mutation left out.
     defaults: dict[str, Any] = field(default_factory=dict)
 
