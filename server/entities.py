@@ -15,17 +15,8 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate
 
 from .models import Account, Conflict, Contact, Deal, FollowUp, Note, db
+from .stages import STAGES
 
-STAGES = (
-    "prospecting",
-    "qualification",
-    "initial_contact",
-    "nurturing",
-    "proposal",
-    "negotiation",
-    "closing",
-    "post_sales",
-)
 STATUSES = ("open", "won", "lost")
 MAX_VALUE = Decimal("99999999999999.99")
 

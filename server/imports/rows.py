@@ -11,17 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Literal
+from ..stages import STAGES
 
-STAGES: tuple[str, ...] = (
-    "prospecting",
-    "qualification",
-    "initial_contact",
-    "nurturing",
-    "proposal",
-    "negotiation",
-    "closing",
-    "post_sales",
-)
 
 Status = Literal["open", "won", "lost"]
 Severity = Literal["error", "warning"]
