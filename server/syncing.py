@@ -28,6 +28,7 @@ from sync.errors import SyncError
 from sync.merge import apply_mutation
 
 from .entities import ENTITIES, EntitySpec, load_fields, record_of
+from .pipelines import team_pipelines
 from .errors import ApiError
 from .models import (
     AppliedMutation,
@@ -321,6 +322,19 @@ def merge_input(spec: EntitySpec, row: Any) -> dict[str, Any]:
     return record
 
 
+def check_pipeline(ctx: PushContext, item: Checked) -> None:
+    """Reject a deal moved to a pipeline the team does not have."""
+    pipeline = item.loaded.get("pipeline")
+    if item.spec.name != "deal" or pipeline is None:
+        return
+    keys = [p["key"] for p in team_pipelines(ctx.team)]
+    if pipeline not in keys:
+        item.reject(
+            "pipeline",
+            f"{pipeline!r} is not a pipeline of your team; use one of: {', '.join(keys)}.",
+        )
+
+
 def check_references(ctx: PushContext, items: list[Checked]) -> None:
     """Reject mutations that reach outside the team or name missing records."""
     team_id = ctx.team.id
@@ -342,6 +356,7 @@ def check_references(ctx: PushContext, items: list[Checked]) -> None:
             value = item.loaded.get(name)
             if value:
                 wanted.setdefault(target, set()).add(value)
+        check_pipeline(ctx, item)
 
     found: set[tuple[str, str]] = set()
     for target, ids in wanted.items():

@@ -220,3 +220,15 @@ def test_value_finer_than_cents_is_rejected(client, book):
     assert "0.001" in results[1]["errors"]["value"][0]
     assert "decimal places" in results[1]["errors"]["value"][0]
     assert ana.fields("deal", deal_id)["value"] == 10.5
+
+
+def test_unknown_pipeline_is_rejected(client, book):
+    ana = Phone(client, book.members["ana"], "ana-phone")
+    deal_id = make_deal(ana)
+    ana.edit("deal", deal_id, pipeline="nope")
+
+    results = ana.sync()["all_results"]
+
+    assert [r["status"] for r in results] == ["applied", "rejected"]
+    assert "'nope'" in results[1]["errors"]["pipeline"][0]
+    assert "default" in results[1]["errors"]["pipeline"][0]
