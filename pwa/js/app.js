@@ -102,6 +102,7 @@ class App {
       showLanguage();
       if (!this.ctx) return;
       this.renderTabs();
+      this.showConnection();
       void this.mountRoute();
     });
     navigator.serviceWorker?.addEventListener('message', (event) => this.onWorkerMessage(event.data));

@@ -195,7 +195,14 @@ function renderCard(ctx, deal, accountNames, idleDays) {
         ? h('span', { class: 'card-score', 'data-testid': 'card-score' }, t('board.lead_score', { score: leadScore(fields) }))
         : null,
       idleDays === undefined ? null : renderRottingBadge(idleDays),
-      deal.pending > 0 ? h('span', { class: 'card-pending', 'aria-hidden': 'true' }, '•') : null,
+      deal.pending > 0
+        ? h(
+            'span',
+            { class: 'card-pending', 'data-testid': 'card-pending', title: t('board.pending') },
+            h('span', { 'aria-hidden': 'true' }, '•'),
+            h('span', { class: 'visually-hidden' }, t('board.pending')),
+          )
+        : null,
     ),
   );
 }

@@ -149,7 +149,7 @@ async function renderFacts(ctx, facts, deal) {
     ['deal.stage', t(`stage.${fields.stage}`), 'deal-stage'],
     ['deal.value', formatMoney(Number(fields.value ?? 0), fields.currency), 'deal-value'],
     ['deal.expected_close', fields.expected_close ? formatDate(fields.expected_close) : '', 'deal-expected-close'],
-    ['deal.status', fields.status ?? '', 'deal-status'],
+    ['deal.status', fields.status ? t(`deal.status.${fields.status}`) : '', 'deal-status'],
   ];
   replaceChildren(
     facts,
