@@ -30,7 +30,7 @@ import { openStore } from './js/store.js';
 const sw = /** @type {ServiceWorkerGlobalScope} */ (/** @type {unknown} */ (self));
 
 /** Version of the shell; change it whenever any file in SHELL_FILES changes. */
-const SHELL_VERSION = 'v5';
+const SHELL_VERSION = 'v6';
 
 /** Prefix of every cache this worker owns; other caches are left alone. */
 const CACHE_PREFIX = 'dealbook-shell-';

@@ -85,6 +85,7 @@ export function funnelChart(rows, title) {
  * @property {string} label  Short month name under the bar.
  * @property {number} value
  * @property {number} weighted
+ * @property {string} [valueLabel]  The full value in a few characters, over the bar.
  * @property {string} description  The column in words, for the title.
  */
 
@@ -95,8 +96,10 @@ export function funnelChart(rows, title) {
  * @param {string} title
  */
 export function forecastChart(columns, title) {
-  const height = 180;
+  const height = 196;
   const labelSpace = 22;
+  // Room above the tallest bar for its value label.
+  const valueSpace = 16;
   const plotHeight = height - labelSpace;
   const highest = Math.max(1, ...columns.map((column) => column.value));
   const slot = CHART_WIDTH / Math.max(1, columns.length);
@@ -105,8 +108,8 @@ export function forecastChart(columns, title) {
 
   const bars = columns.map((column, index) => {
     const x = index * slot + (slot - barWidth) / 2;
-    const full = (column.value / highest) * (plotHeight - 4);
-    const weighted = (column.weighted / highest) * (plotHeight - 4);
+    const full = (column.value / highest) * (plotHeight - valueSpace);
+    const weighted = (column.weighted / highest) * (plotHeight - valueSpace);
     return svg(
       'g',
       { 'data-testid': 'forecast-bar' },
@@ -114,6 +117,15 @@ export function forecastChart(columns, title) {
       svg('rect', { x, y: plotHeight - full, width: barWidth, height: full, class: 'chart-bar-light' }),
       svg('rect', { x, y: plotHeight - weighted, width: barWidth, height: weighted, class: 'chart-bar' }),
       svg('text', { x: x + barWidth / 2, y: height - 6, 'text-anchor': 'middle', class: 'chart-label' }, column.label),
+      ...(column.valueLabel
+        ? [
+            svg(
+              'text',
+              { x: x + barWidth / 2, y: plotHeight - full - 4, 'text-anchor': 'middle', class: 'chart-label', 'data-testid': 'forecast-value' },
+              column.valueLabel,
+            ),
+          ]
+        : []),
     );
   });
 

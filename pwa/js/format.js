@@ -40,6 +40,27 @@ export function formatMoney(amount, currency = 'USD', locale = currentLanguage()
 }
 
 /**
+ * Format an amount of money in a few characters for a chart label, for
+ * example "$48K" or "NT$1.2M" ("$120萬" in zh-TW).
+ * @param {number} amount
+ * @param {string} [currency]
+ * @param {string} [locale]
+ */
+export function formatCompactMoney(amount, currency = 'USD', locale = currentLanguage()) {
+  try {
+    return new Intl.NumberFormat(locale, {
+      style: 'currency',
+      currency,
+      notation: 'compact',
+      minimumFractionDigits: 0,
+      maximumFractionDigits: 1,
+    }).format(amount);
+  } catch {
+    return `${formatNumber(amount, locale)} ${currency}`;
+  }
+}
+
+/**
  * @param {number} value
  * @param {string} [locale]
  */

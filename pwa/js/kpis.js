@@ -250,3 +250,24 @@ function ratio(numerator, denominator) {
 function roundCents(/** @type {number} */ amount) {
   return Math.round(amount * 100) / 100;
 }
+
+/** Months before and after the current one that the default period covers. */
+const DEFAULT_PERIOD_MONTHS = 6;
+
+/**
+ * Return the default period: the six months before the current month and
+ * the six after it, so past closes (win rate, cycle) and coming ones
+ * (forecast) both show, whatever the time of year.
+ * @param {Date} today
+ * @returns {{start: string, end: string}}  ISO dates; `end` is exclusive.
+ */
+export function defaultPeriod(today) {
+  const year = today.getFullYear();
+  const month = today.getMonth();
+  const iso = (/** @type {Date} */ day) =>
+    `${day.getFullYear()}-${String(day.getMonth() + 1).padStart(2, '0')}-01`;
+  return {
+    start: iso(new Date(year, month - DEFAULT_PERIOD_MONTHS, 1)),
+    end: iso(new Date(year, month + DEFAULT_PERIOD_MONTHS + 1, 1)),
+  };
+}

@@ -81,3 +81,12 @@ describe('money formatting', () => {
     });
   }
 });
+
+describe('compact money for chart labels', () => {
+  it('shortens thousands and millions in the locale', async () => {
+    const { formatCompactMoney } = await import('../../pwa/js/format.js');
+    assert.equal(formatCompactMoney(48000, 'USD', 'en'), '$48K');
+    assert.equal(formatCompactMoney(1200000, 'TWD', 'en'), 'NT$1.2M');
+    assert.match(formatCompactMoney(1200000, 'TWD', 'zh-TW'), /120萬/);
+  });
+});

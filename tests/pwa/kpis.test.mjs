@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
-import { computeLocalKpis } from '../../pwa/js/kpis.js';
+import { computeLocalKpis, defaultPeriod } from '../../pwa/js/kpis.js';
 
 const NOW = Date.parse('2026-12-04T12:00:00Z');
 
@@ -58,5 +58,12 @@ describe('local kpis', () => {
     assert.equal(overdue.total, 1);
     assert.equal(overdue.followups[0].id, 'f1');
     assert.equal(overdue.followups[0].days_overdue, 3);
+  });
+});
+
+describe('default dashboard period', () => {
+  it('spans six months back and six ahead of the current month', () => {
+    assert.deepEqual(defaultPeriod(new Date(2026, 11, 4)), { start: '2026-06-01', end: '2027-07-01' });
+    assert.deepEqual(defaultPeriod(new Date(2027, 0, 31)), { start: '2026-07-01', end: '2027-08-01' });
   });
 });

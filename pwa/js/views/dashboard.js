@@ -9,9 +9,17 @@
 import { createAppApi, describeApiError } from '../api.js';
 import { forecastChart, funnelChart, numbersTable } from '../charts.js';
 import { h, replaceChildren } from '../dom.js';
-import { formatDate, formatDateTime, formatMoney, formatMonth, formatNumber, formatPercent } from '../format.js';
+import {
+  formatCompactMoney,
+  formatDate,
+  formatDateTime,
+  formatMoney,
+  formatMonth,
+  formatNumber,
+  formatPercent,
+} from '../format.js';
 import { t } from '../i18n.js';
-import { SERVER_ONLY, computeLocalKpis } from '../kpis.js';
+import { SERVER_ONLY, computeLocalKpis, defaultPeriod } from '../kpis.js';
 import { getLogger } from '../log.js';
 import { dealHref } from '../router.js';
 
@@ -28,12 +36,12 @@ const log = getLogger('dashboard');
 /** @param {AppContext} ctx */
 export function createDashboardView(ctx) {
   const api = createAppApi(ctx.store);
-  const year = new Date().getFullYear();
+  const period = defaultPeriod(new Date());
   const from = /** @type {HTMLInputElement} */ (
-    h('input', { type: 'date', value: `${year}-01-01`, 'data-testid': 'period-from', required: true })
+    h('input', { type: 'date', value: period.start, 'data-testid': 'period-from', required: true })
   );
   const to = /** @type {HTMLInputElement} */ (
-    h('input', { type: 'date', value: `${year + 1}-01-01`, 'data-testid': 'period-to', required: true })
+    h('input', { type: 'date', value: period.end, 'data-testid': 'period-to', required: true })
   );
   const owner = /** @type {HTMLSelectElement} */ (h('select', { 'data-testid': 'period-owner' }));
   const formError = h('p', { class: 'form-error', role: 'alert', hidden: true });
@@ -320,6 +328,7 @@ function renderForecast(forecast) {
           label: formatMonth(row.month).replace(/\s*\d{4}\s*年?/, '') || formatMonth(row.month),
           value: Number(row.value),
           weighted: Number(row.weighted_value),
+          valueLabel: formatCompactMoney(Number(row.value), currency),
           description: t('forecast.bar_label', { month: formatMonth(row.month), value, weighted }),
           cells: [formatMonth(row.month), value, weighted],
         };
