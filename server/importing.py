@@ -148,6 +148,10 @@ class TeamBook:
 
         An id met twice in the file is found without keeping every id: a deal
         that this run already wrote has a change number above `start_seq`.
+
+        NOTE: a re-import whose first row of an id changed nothing leaves the
+        deal's change number as it was, so a second row with that id in a
+        later batch updates the deal instead of being reported.
         """
         if not self.pending:
             return
