@@ -303,11 +303,18 @@ def import_deals_file(path_or_file: Any, team: Team, *, dry_run: bool = False,
     with open_import(path_or_file, format=format, track_duplicates=False) as stream:
         report = ImportReport(format=stream.format, dry_run=dry_run)
         book = TeamBook(team, stream.format)
+        rows = 0
         for item in stream:
+            rows += 1
             if isinstance(item, LineIssue):
                 report.add_issue(item)
             else:
                 book.add_deal(item, report)
+        if rows == 0:
+            report.warnings.append(
+                {"line": 1, "field": None, "value": None, "code": "no_rows",
+                 "reason": "The file has a header but no rows; nothing was imported."}
+            )
         return finish([book], report)
 
 

@@ -185,3 +185,16 @@ def test_duplicate_ids_skipped_near_and_far_apart(app, book, tmp_path, monkeypat
     assert [(s["line"], s["value"]) for s in report.skipped] == [(9, "D-2"), (10, "D-1")]
     assert "already appears" in report.skipped[0]["reason"]
     assert "Near twin" not in titles and "Far twin" not in titles
+
+
+def test_header_only_file_says_nothing_was_imported(app, book, tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_text("external_id,title,account,stage,status,value\n", encoding="utf-8")
+
+    with app.app_context():
+        team = db.session.get(Team, book.teams["North"])
+        report = import_deals_file(path, team)
+
+    assert dict(report.created) == {}
+    assert [w["code"] for w in report.warnings] == ["no_rows"]
+    assert "no rows" in report.warnings[0]["reason"]
