@@ -25,4 +25,7 @@ def load_config(instance_path: str) -> dict:
             "DEALBOOK_VAPID_SUBJECT", "mailto:operator@dealbook.invalid"
         ),
         "JSON_SORT_KEYS": False,
+        # The largest request body; a full sync batch of 500 long notes fits.
+        # Uploads of CSV files set their own limit.
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     }

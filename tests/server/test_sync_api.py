@@ -232,3 +232,18 @@ def test_unknown_pipeline_is_rejected(client, book):
     assert [r["status"] for r in results] == ["applied", "rejected"]
     assert "'nope'" in results[1]["errors"]["pipeline"][0]
     assert "default" in results[1]["errors"]["pipeline"][0]
+
+
+def test_oversized_body_is_413_with_reason(client, book):
+    body = b'{"protocol": 1, "device_id": "d1", "mutations": [' + b" " * (17 * 1024 * 1024) + b"]}"
+
+    response = client.post(
+        "/api/sync",
+        data=body,
+        content_type="application/json",
+        headers=book.members["ana"].headers,
+    )
+
+    assert response.status_code == 413
+    assert response.get_json()["error"] == "request_entity_too_large"
+    assert response.get_json()["message"]
