@@ -14,8 +14,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, jsonify
-from werkzeug.exceptions import HTTPException
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +97,15 @@ def init_app(app: Flask) -> None:
     def handle_api_error(exc: ApiError):
         extra = {k: v for k, v in exc.details.items() if k in ("fields", "supported")}
         return jsonify(error_body(exc.code, exc.message, **extra)), exc.status
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def handle_too_large(exc: RequestEntityTooLarge):
+        limit = request.max_content_length or app.config["MAX_CONTENT_LENGTH"]
+        message = (
+            f"The request body is larger than {limit / 1024 / 1024:g} MiB; "
+            "send fewer changes per request."
+        )
+        return jsonify(error_body("request_entity_too_large", message)), 413
 
     @app.errorhandler(HTTPException)
     def handle_http_error(exc: HTTPException):
