@@ -91,7 +91,7 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
 
 
 def init_app(app: Flask) -> None:
-    """Answer every error, including Flask's own, with the JSON error body."""
+    """Register handlers that return every error, Flask's own too, as the JSON error body."""
 
     @app.errorhandler(ApiError)
     def handle_api_error(exc: ApiError):

@@ -22,7 +22,7 @@ from .records import ServerWriter
 
 log = logging.getLogger(__name__)
 
-# Rows flushed to the database at a time; the session forgets them after, so
+# Rows flushed to the database at a time. The session then expunges them, so
 # memory stays flat however long the file is.
 FLUSH_EVERY = 500
 IMPORTED_EMAIL_DOMAIN = "imported.dealbook.invalid"
@@ -30,7 +30,7 @@ IMPORTED_EMAIL_DOMAIN = "imported.dealbook.invalid"
 
 @dataclass
 class ImportReport:
-    """What an import created, updated and skipped, by line."""
+    """The outcome of an import: records created, updated and skipped, by line."""
 
     format: str
     dry_run: bool

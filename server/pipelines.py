@@ -103,7 +103,7 @@ def rotting_limits(team: Team) -> dict[str, int | None]:
 def store_pipelines(team: Team, pipelines: Any) -> list[dict[str, Any]]:
     """Validate pipelines and store them in the team's settings; return them."""
     checked = validate_pipelines(pipelines)
-    # A new dict, so SQLAlchemy sees the JSON column change.
+    # A new dict, so SQLAlchemy detects the JSON column change.
     team.settings = {**(team.settings or {}), "pipelines": checked}
     return checked
 

@@ -574,9 +574,9 @@ def pull(team_id: str, cursor: str | None, limit: int) -> Page:
     candidates.sort(key=lambda pair: pair[0])
     page = candidates[:limit]
     more = more or len(candidates) > limit
-    last = page[-1][0] if page else (high_water if not more else after)
-    if not more:
-        last = high_water
+    # With more to come the page is full, so the cursor moves to its last row.
+    # Otherwise every change up to the high-water mark has been sent.
+    last = page[-1][0] if more else high_water
     return Page(
         changes=[record for _, record in page],
         cursor=format_cursor(team, last),

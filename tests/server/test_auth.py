@@ -45,7 +45,8 @@ def test_malformed_login_names_the_field(client, book):
 
     body = response.get_json()
     assert response.status_code == 400
-    assert "email" in body["message"] and "password" in body["message"]
+    assert "email" in body["message"]
+    assert "password" in body["message"]
 
 
 def test_expired_token_is_rejected(app, client, book):
